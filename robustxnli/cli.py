@@ -1,0 +1,61 @@
+"""The ``robustxnli`` command line: thin. Each room registers its own commands; this module parses and prints.
+
+User mistakes raise :class:`~robustxnli.errors.UserError`; they are printed as one plain message (exit 2),
+never as a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from .errors import UserError
+
+app = typer.Typer(
+    name="robustxnli",
+    help=(
+        "Adversarial-robustness evaluation for zero-shot cross-lingual NLI: train (STILTs), evaluate on XNLI, "
+        "attack with multilingual recipes, HANS-style challenge sets, reports."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Each module exposes ``register(app)``. One line per room.
+COMMAND_MODULES: list[str] = [
+    "robustxnli.training.commands",
+    "robustxnli.evaluation.commands",
+]
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register_all()
+    try:
+        app(args=argv, standalone_mode=False)
+    except UserError as err:
+        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.secho("interrupted: finished work is saved; re-run the same command to resume.", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as err:  # click usage errors come through standalone_mode=False
+        import click
+
+        if isinstance(err, click.ClickException):
+            err.show()
+            sys.exit(err.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

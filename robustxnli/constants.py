@@ -1,0 +1,39 @@
+"""Project-wide conventions: languages and NLI label ids."""
+
+XNLI_LANGS: tuple[str, ...] = ("ar", "bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "th", "tr", "ur", "vi", "zh")
+LANG_NAMES: dict[str, str] = {
+    "ar": "Arabic", "bg": "Bulgarian", "de": "German", "el": "Greek", "en": "English", "es": "Spanish",
+    "fr": "French", "hi": "Hindi", "ru": "Russian", "sw": "Swahili", "th": "Thai", "tr": "Turkish",
+    "ur": "Urdu", "vi": "Vietnamese", "zh": "Chinese",
+}
+# XNLI / Hugging Face ids. Everything inside robustxnli uses these; checkpoints are remapped by name at the edge.
+NLI_LABELS: tuple[str, ...] = ("entailment", "neutral", "contradiction")
+ENTAILMENT, NEUTRAL, CONTRADICTION = 0, 1, 2
+
+# Stated wherever numbers trained on the offline stand-in are shown.
+MNLI_STANDIN_CAVEAT = (
+    "Offline, MNLI train is unavailable: MNLI dev matched+mismatched (19,647 pairs, single-annotator labels, "
+    "~10% differ from gold) stand in for the English target-task training set."
+)
+
+
+def parse_langs(value: str | list[str] | tuple[str, ...]) -> list[str]:
+    """'all' | 'de' | 'de,ru' | ['de', 'ru'] -> validated list of XNLI language codes."""
+    from .errors import UserError
+
+    items = [value] if isinstance(value, str) else list(value)
+    langs: list[str] = []
+    for item in items:
+        for code in str(item).split(","):
+            code = code.strip().lower()
+            if not code:
+                continue
+            if code == "all":
+                langs.extend(XNLI_LANGS)
+            elif code in XNLI_LANGS:
+                langs.append(code)
+            else:
+                raise UserError(f"unknown language {code!r}; choose from: all, {', '.join(XNLI_LANGS)}")
+    if not langs:
+        raise UserError(f"no language given; choose from: all, {', '.join(XNLI_LANGS)}")
+    return list(dict.fromkeys(langs))

@@ -1,0 +1,159 @@
+"""Loading any NLI checkpoint (hub name, local directory or a ``robustxnli train`` run directory) as a
+3-way classifier whose probabilities are always in XNLI label order.
+
+Weights are loaded from safetensors only (``use_safetensors=True``): pickled ``.bin`` files are never unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import UserError
+from .labels import label_permutation
+
+SIDECAR = "robustxnli.json"  # training/size facts written next to a model by robustxnli
+
+
+def resolve_checkpoint(name_or_path: str | Path) -> str:
+    """A run directory means its ``model/``; embedded names (``e5-small-L6``...) mean the rebuilt local copy."""
+    path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        if (path / "model" / "config.json").exists():
+            return str(path / "model")
+        if (path / "config.json").exists():
+            return str(path)
+        raise UserError(f"{path} is a directory without config.json (nor model/config.json): not a checkpoint")
+    if path.suffix or str(name_or_path).startswith((".", "/", "~")):
+        raise UserError(f"checkpoint {name_or_path} does not exist")
+    try:
+        from .embedded import resolve_model_name
+    except ImportError:  # pragma: no cover - embedded module ships with the package
+        return str(name_or_path)
+    return str(resolve_model_name(str(name_or_path)))
+
+
+def resolve_base_model(name_or_path: str | Path) -> str:
+    """An encoder to fine-tune: a local directory as is, else an embedded ladder name or a hub name."""
+    path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        return str(path)
+    from .embedded import resolve_model_name
+
+    return str(resolve_model_name(str(name_or_path)))
+
+
+def read_sidecar(model_dir: str | Path) -> dict[str, Any]:
+    p = Path(model_dir) / SIDECAR
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+
+
+def count_parameters(model) -> dict[str, int]:
+    """Total parameters and non-embedding parameters (token/position/type embedding matrices excluded)."""
+    total = sum(p.numel() for p in model.parameters())
+    emb = 0
+    seen: set[int] = set()
+    for module_name, module in model.named_modules():
+        import torch
+
+        if isinstance(module, torch.nn.Embedding) and id(module.weight) not in seen:
+            seen.add(id(module.weight))
+            emb += module.weight.numel()
+    return {"total": int(total), "non_embedding": int(total - emb)}
+
+
+class NLIClassifier:
+    """A sequence-pair classifier with probabilities in XNLI order (entailment, neutral, contradiction)."""
+
+    def __init__(self, model, tokenizer, name: str, perm: list[int], max_length: int = 256,
+                 sidecar: dict[str, Any] | None = None):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.name = name
+        self.perm = perm
+        self.max_length = max_length
+        self.sidecar = sidecar or {}
+
+    def param_counts(self) -> dict[str, int]:
+        return count_parameters(self.model)
+
+    def manifest_fields(self) -> dict[str, Any]:
+        """What every run made with this model records about it (size, regime, seed, caveats)."""
+        counts = self.param_counts()
+        side = self.sidecar
+        return {
+            "checkpoint": self.name,
+            "base_model": side.get("base_model", self.name),
+            "model_label": side.get("model_label", side.get("base_model", self.name)),
+            "params_total": side.get("params_total", counts["total"]),
+            "params_non_embedding": side.get("params_non_embedding", counts["non_embedding"]),
+            "regime": side.get("regime", "unknown"),
+            "seed": side.get("seed"),
+            "caveats": list(side.get("caveats", [])),
+        }
+
+    def encode(self, premises: Sequence[str], hypotheses: Sequence[str]):
+        return self.tokenizer(list(premises), list(hypotheses), truncation=True, max_length=self.max_length,
+                              padding=True, return_tensors="pt")
+
+    def predict_proba(self, premises: Sequence[str], hypotheses: Sequence[str], batch_size: int = 64,
+                      progress=None) -> np.ndarray:
+        """[n, 3] probabilities. Batches are formed over length-sorted pairs so padding is minimal."""
+        import torch
+
+        n = len(premises)
+        out = np.zeros((n, 3), dtype=np.float32)
+        if n == 0:
+            return out
+        lengths = [len(p) + len(h) for p, h in zip(premises, hypotheses)]
+        order = np.argsort(lengths, kind="stable")[::-1]
+        with torch.inference_mode():
+            for start in range(0, n, batch_size):
+                idx = order[start: start + batch_size]
+                enc = self.encode([premises[i] for i in idx], [hypotheses[i] for i in idx])
+                logits = self.model(**enc).logits.float()
+                out[idx] = torch.softmax(logits, dim=-1)[:, self.perm].numpy()
+                if progress is not None:
+                    progress(len(idx))
+        return out
+
+    def predict(self, premises: Sequence[str], hypotheses: Sequence[str], batch_size: int = 64) -> np.ndarray:
+        return self.predict_proba(premises, hypotheses, batch_size).argmax(-1)
+
+
+def load_classifier(name_or_path: str | Path, label_order: list[str] | None = None, max_length: int = 256,
+                    device: str | None = None) -> NLIClassifier:
+    """Load any Hugging Face NLI checkpoint; refuse ones that are not 3-way or whose labels cannot be mapped."""
+    from ..offline import prepare
+
+    prepare()
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+
+    resolved = resolve_checkpoint(name_or_path)
+    try:
+        config = AutoConfig.from_pretrained(resolved)
+    except OSError as err:
+        raise UserError(f"cannot load checkpoint {name_or_path!r}: {err}") from err
+    if not getattr(config, "id2label", None) or config.num_labels != 3 or not _has_classifier_arch(config):
+        raise UserError(
+            f"{name_or_path} is not a 3-way NLI classifier (architectures={getattr(config, 'architectures', None)}, "
+            f"num_labels={config.num_labels}). Fine-tune it first with `robustxnli train --model {name_or_path}`."
+        )
+    perm = label_permutation({int(k): v for k, v in config.id2label.items()}, str(name_or_path), label_order)
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(resolved, use_safetensors=True)
+    except (OSError, EnvironmentError) as err:
+        raise UserError(f"cannot load safetensors weights of {name_or_path!r} ({err}); robustxnli never unpickles "
+                        ".bin weights — convert the checkpoint to safetensors") from err
+    tokenizer = AutoTokenizer.from_pretrained(resolved)
+    if device:
+        model.to(device)
+    return NLIClassifier(model, tokenizer, str(name_or_path), perm, max_length, read_sidecar(resolved))
+
+
+def _has_classifier_arch(config) -> bool:
+    archs = getattr(config, "architectures", None) or []
+    return not archs or any(a.endswith("ForSequenceClassification") for a in archs)
