@@ -28,16 +28,37 @@ app = typer.Typer(
 COMMAND_MODULES: list[str] = [
     "robustxnli.training.commands",
     "robustxnli.evaluation.commands",
+    "robustxnli.attacks.commands",
+    "robustxnli.hans.commands",
+    "robustxnli.report.commands",
+    "robustxnli.sweep.commands",
 ]
+
+
+_registered: list[str] = []
 
 
 def _register_all() -> None:
     for name in COMMAND_MODULES:
-        importlib.import_module(name).register(app)
+        if name not in _registered:  # main() may be called many times in one process
+            importlib.import_module(name).register(app)
+            _registered.append(name)
 
 
 def main(argv: list[str] | None = None) -> None:
+    import shlex
+
+    from . import rundir
+
     _register_all()
+    rundir.COMMAND = shlex.join(["robustxnli", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        _run(argv)
+    finally:
+        rundir.COMMAND = None  # in-process callers (tests, notebooks) must not inherit it
+
+
+def _run(argv: list[str] | None) -> None:
     try:
         app(args=argv, standalone_mode=False)
     except UserError as err:

@@ -21,6 +21,9 @@ from typing import Any, Iterable, Iterator
 
 MANIFEST, RECORDS, SUMMARY = "manifest.json", "records.jsonl", "summary.json"
 
+# The command line that started this process (set by the CLI); recorded in every manifest it creates.
+COMMAND: str | None = None
+
 
 def now_iso() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -84,6 +87,8 @@ class RunDir:
         manifest = self.manifest()
         if not manifest:
             manifest = {"started": now_iso(), "versions": library_versions(), "status": "running"}
+            if COMMAND:
+                manifest["command"] = COMMAND
         manifest.update(fields)
         atomic_write_json(self.manifest_path, manifest)
         return manifest

@@ -94,3 +94,20 @@ def test_unknown_intermediate_task_is_a_user_error():
 
     with pytest.raises(UserError, match="choose from: none, multitask"):
         TrainConfig(intermediate="imagenet").intermediate_tasks()
+
+
+def test_cli_train_then_evaluate(tmp_path, tiny_model_dir, data_dir, capsys):
+    from robustxnli.cli import main
+
+    out = tmp_path / "cli-run"
+    main(["train", "--model", str(tiny_model_dir), "--intermediate", "none", "--out", str(out), "--seed", "2",
+          "--max-length", "32", "--batch-size", "8", "--target-limit", "16", "--target-epochs", "1",
+          "--data-dir", str(data_dir)])
+    printed = capsys.readouterr().out
+    assert "baseline, seed 2" in printed and "note: Offline, MNLI train is unavailable" in printed
+    main(["evaluate", "--model", str(out), "--lang", "en", "--limit", "4", "--out", str(out / "eval"),
+          "--data-dir", str(data_dir)])
+    manifest = json.loads((out / "eval/manifest.json").read_text())
+    assert manifest["regime"] == "baseline" and manifest["seed"] == 2
+    assert manifest["command"].startswith("robustxnli evaluate --model")
+    assert any("MNLI" in c for c in manifest["caveats"])

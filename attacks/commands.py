@@ -1,0 +1,105 @@
+"""``robustxnli attack`` (one run dir per language × recipe) and ``robustxnli recipes list``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+
+from robustxnli.errors import UserError
+
+
+def parse_options(items: list[str] | None) -> dict[str, Any]:
+    """``["min_similarity=0.9", "wir=unk"]`` -> ``{"min_similarity": 0.9, "wir": "unk"}`` (numbers, booleans and
+    ``none`` are converted)."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--option expects KEY=VALUE (got {item!r})")
+        v: Any = value.strip()
+        low = v.lower()
+        if low in ("true", "false"):
+            v = low == "true"
+        elif low in ("none", "null"):
+            v = None
+        else:
+            for cast in (int, float):
+                try:
+                    v = cast(v)
+                    break
+                except ValueError:
+                    pass
+        out[key.strip().replace("-", "_")] = v
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def attack(
+        model: str = typer.Option(..., help="Checkpoint: a `robustxnli train` run dir, a local dir or a hub name."),
+        lang: List[str] = typer.Option(..., help="Language(s): all, or codes like de or de,ru,zh (repeatable)."),
+        recipe: List[str] = typer.Option(["charnoise"], help="Recipe name, path/to/file.py:factory or an "
+                                         "entry-point recipe (repeatable); see `robustxnli recipes list`."),
+        split: str = typer.Option("dev", help="XNLI split: dev or test."),
+        limit: Optional[int] = typer.Option(None, help="At most N examples per language."),
+        seed: int = typer.Option(0, help="Attack seed: the same seed gives the same adversarial examples."),
+        perturb: str = typer.Option("hypothesis", help="Column(s) to perturb: hypothesis, premise or both."),
+        mlm: Optional[str] = typer.Option(None, help="Masked LM for wordsub-mlm (hub name or local dir)."),
+        option: List[str] = typer.Option([], "--option", "-o", help="Recipe option KEY=VALUE (repeatable), e.g. "
+                                         "min_similarity=0.9, max_words_changed=0.2, query_budget=2000, "
+                                         "encoder_dir=DIR, search=beam:4."),
+        out: Path = typer.Option(Path("runs/attack"), help="Parent directory: one run dir per language × recipe."),
+        data_dir: Optional[Path] = typer.Option(None, envvar="ROBUSTXNLI_DATA"),
+        device: Optional[str] = typer.Option(None, help="torch device for the model, e.g. cuda (default cpu)."),
+    ) -> None:
+        """Attack a checkpoint on XNLI with multilingual recipes; writes one resumable run dir per language × recipe
+        (re-run the same command after an interruption to continue)."""
+        from robustxnli.constants import parse_langs
+        from robustxnli.models import load_classifier
+        from robustxnli.recipes import get_recipe
+
+        from .runner import attack_run, slug, summary_line
+
+        langs = parse_langs(lang)
+        recipes = [get_recipe(r) for r in dict.fromkeys(recipe)]
+        options = parse_options(option)
+        if mlm:
+            options["mlm"] = mlm
+        plan = [(code, rec) for rec in recipes for code in langs if rec.supports(code)]
+        unsupported = [(code, rec.name) for rec in recipes for code in langs if not rec.supports(code)]
+        if not plan:
+            recipes[0].require_language(langs[0])  # raises with the supported languages
+        for code, name in unsupported:
+            typer.secho(f"skipping {name} × {code}: recipe supports {', '.join(get_recipe(name).languages)}",
+                        fg=typer.colors.YELLOW, err=True)
+        clf = load_classifier(model, device=device)
+        for code, rec in plan:
+            run_dir = out / f"{code}-{slug(rec.name)}"
+            summary = attack_run(model, code, rec, split=split, limit=limit, seed=seed, perturb=perturb,
+                                 out=run_dir, data_dir=str(data_dir) if data_dir else None, options=options,
+                                 classifier=clf)
+            typer.echo(f"{rec.name} {code}: {summary_line(summary)}  -> {run_dir}")
+
+    recipes_app = typer.Typer(help="Attack recipes: built-in, file plug-ins and installed entry points.",
+                              no_args_is_help=True)
+    app.add_typer(recipes_app, name="recipes")
+
+    @recipes_app.command("list")
+    def list_cmd() -> None:
+        """All recipes with their languages and citations."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from robustxnli.constants import XNLI_LANGS
+        from robustxnli.recipes import list_recipes
+
+        table = Table(title="robustxnli attack recipes")
+        for col in ("name", "languages", "summary", "citation", "source"):
+            table.add_column(col, overflow="fold")
+        for rec in list_recipes():
+            langs = "all 15" if set(rec.languages) == set(XNLI_LANGS) else ", ".join(rec.languages)
+            table.add_row(rec.name, langs, rec.summary, rec.citation, rec.source)
+        Console(width=200).print(table)
+        typer.echo("third-party: --recipe path/to/file.py:factory, or an entry point in group robustxnli.recipes")

@@ -1,0 +1,165 @@
+"""Building blocks every recipe composes: pair-aware constraints, the goal, the search, the Attack.
+
+Recipes call these with their :class:`~robustxnli.recipes.RecipeContext`; options the user passes (through
+``RecipeContext.options``) override the recipe's defaults:
+
+* ``max_words_changed`` share of words of the attacked column(s) that may change (default per recipe)
+* ``max_edit_distance`` character Levenshtein distance to the original pair (default: none)
+* ``min_similarity`` e5 cosine between original and perturbed column (0 disables)
+* ``encoder_dir`` sentence encoder for the similarity constraint (default: the embedded multilingual-e5-small)
+* ``query_budget`` model queries per example (default: unlimited)
+* ``wir`` word-importance ranking of the greedy search: delete (default) | unk | random | weighted-saliency
+* ``search`` greedy-wir (default) | greedy | beam:K
+* recipe-specific: ``mlm``, ``candidates``, ``min_cos`` (wordsub-embedding), ``min_prob`` (wordsub-mlm)
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from robustxnli.errors import UserError
+from robustxnli.offline import prepare
+
+prepare()
+
+import textattack  # noqa: E402
+from textattack.constraints.overlap import LevenshteinEditDistance  # noqa: E402
+from textattack.constraints.pre_transformation import RepeatModification, StopwordModification  # noqa: E402
+from textattack.goal_functions import UntargetedClassification  # noqa: E402
+
+from .constraints import (  # noqa: E402
+    MaxWordsChangedShare,
+    MultilingualSentenceSimilarity,
+    ValidText,
+    column_constraint,
+    perturbed_columns,
+    shared_encoder,
+)
+from .text import patch_textattack  # noqa: E402
+
+
+def _quiet_textattack() -> None:
+    """TextAttack logs "goal function compatible with model" at INFO for every Attack built (and its Attacker
+    resets the level), so this is re-applied per build."""
+    logging.getLogger("textattack.shared.utils.install").setLevel(logging.WARNING)
+
+
+_quiet_textattack()
+patch_textattack()  # AttackedText.words: keep combining marks (hi, th), segment zh/th (see attacks/text.py)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from robustxnli.recipes import RecipeContext
+
+# the goal function hands the wrapper this many texts at once; the wrapper re-batches them by length
+GOAL_BATCH = 512
+
+
+def option(ctx: "RecipeContext", key: str, default: Any) -> Any:
+    value = ctx.options.get(key) if ctx.options else None
+    return default if value is None else value
+
+
+def stopwords(lang: str) -> set[str]:
+    """Stopwords of ``lang`` from stopwords-iso (Diaz 2016–, MIT; all 15 XNLI languages), lower-cased."""
+    import stopwordsiso
+
+    if not stopwordsiso.has_lang(lang):
+        return set()
+    return {w.lower() for w in stopwordsiso.stopwords(lang)}
+
+
+class LangStopwordModification(StopwordModification):
+    """TextAttack's stopword freeze, case-insensitive (its own compares the word as written)."""
+
+    def _get_modifiable_indices(self, current_text):
+        return {i for i, w in enumerate(current_text.words) if w.lower() not in self.stopwords}
+
+
+def pair_constraints(ctx: "RecipeContext", *, max_words_changed: float = 0.3, max_edit_distance: int | None = None,
+                     use_stopwords: bool = True, extra: Iterable[Any] = ()) -> list[Any]:
+    """Column freeze for ``ctx.perturb``, no word changed twice, stopwords of ``ctx.lang`` frozen, bounded share
+    of words changed, optional character edit distance, valid NFC text in the attacked columns."""
+    columns = perturbed_columns(ctx.perturb)
+    out: list[Any] = [RepeatModification()]
+    col = column_constraint(ctx.perturb)
+    if col is not None:
+        out.append(col)
+    if use_stopwords:
+        out.append(LangStopwordModification(stopwords=stopwords(ctx.lang)))
+    share = float(option(ctx, "max_words_changed", max_words_changed))
+    out.append(MaxWordsChangedShare(share, columns))
+    dist = option(ctx, "max_edit_distance", max_edit_distance)
+    if dist is not None:
+        out.append(LevenshteinEditDistance(int(dist)))
+    out.append(ValidText(columns))
+    out.extend(extra)
+    return out
+
+
+def default_encoder_dir() -> Path:
+    """The embedded multilingual-e5-small (12 layers), rebuilt offline by robustxnli.models.embedded."""
+    try:
+        from robustxnli.models.embedded import build_embedded_default
+    except ImportError as err:  # pragma: no cover - the module ships with the package
+        raise UserError("the embedded e5 encoder is unavailable; pass options encoder_dir=DIR") from err
+    return Path(build_embedded_default(12))
+
+
+def similarity_constraint(ctx: "RecipeContext", min_similarity: float = 0.85) -> list[Any]:
+    """[MultilingualSentenceSimilarity] on the attacked column(s), or [] when disabled (min_similarity 0)."""
+    threshold = float(option(ctx, "min_similarity", min_similarity))
+    if threshold <= 0:
+        return []
+    encoder_dir = option(ctx, "encoder_dir", None) or default_encoder_dir()
+    device = str(next(ctx.classifier.model.parameters()).device)  # next to the victim (cpu or cuda)
+    return [MultilingualSentenceSimilarity(shared_encoder(encoder_dir, device), threshold,
+                                           perturbed_columns(ctx.perturb))]
+
+
+def goal_function(ctx: "RecipeContext") -> UntargetedClassification:
+    """Untargeted misclassification against the gold label; inputs already misclassified are skipped."""
+    budget = option(ctx, "query_budget", None)
+    return UntargetedClassification(ctx.model_wrapper, model_batch_size=GOAL_BATCH,
+                                    query_budget=float("inf") if budget is None else int(budget))
+
+
+def search(ctx: "RecipeContext", default: str = "greedy-wir") -> Any:
+    """GreedyWordSwapWIR (Jin et al. 2020, TextFooler's word-importance ranking) by default."""
+    from textattack.search_methods import BeamSearch, GreedySearch, GreedyWordSwapWIR
+
+    name = str(option(ctx, "search", default))
+    if name == "greedy-wir":
+        wir = str(option(ctx, "wir", "delete"))  # "delete" needs no [UNK] token, so it is language-neutral
+        if wir not in ("delete", "unk", "random", "weighted-saliency"):
+            raise UserError(f"unknown word-importance ranking {wir!r}; choose delete, unk, random, "
+                            "weighted-saliency")
+        unk = getattr(ctx.classifier.tokenizer, "unk_token", None) or "[UNK]"
+        return GreedyWordSwapWIR(wir_method=wir, unk_token=unk)
+    if name == "greedy":
+        return GreedySearch()
+    if name.startswith("beam:") and name[5:].isdigit():
+        return BeamSearch(beam_width=int(name[5:]))
+    raise UserError(f"unknown search {name!r}; choose greedy-wir, greedy, beam:K")
+
+
+def build_attack(ctx: "RecipeContext", transformation: Any, constraints: list[Any],
+                 search_method: Any | None = None) -> textattack.Attack:
+    """``textattack.Attack`` from the recipe's transformation and constraints with the shared goal/search."""
+    _quiet_textattack()
+    return textattack.Attack(goal_function(ctx), constraints, transformation, search_method or search(ctx))
+
+
+def make_context(classifier: Any, lang: str, perturb: str = "hypothesis", seed: int = 0,
+                 options: dict[str, Any] | None = None, model_wrapper: Any = None) -> "RecipeContext":
+    """A RecipeContext with a fresh :class:`~robustxnli.attacks.model_wrapper.NLIModelWrapper` unless given."""
+    from robustxnli.recipes import PERTURB_CHOICES, RecipeContext
+
+    from .model_wrapper import NLIModelWrapper
+
+    if perturb not in PERTURB_CHOICES:
+        raise UserError(f"unknown --perturb {perturb!r}; choose from: {', '.join(PERTURB_CHOICES)}")
+    return RecipeContext(lang=lang, classifier=classifier,
+                         model_wrapper=model_wrapper or NLIModelWrapper(classifier), perturb=perturb, seed=seed,
+                         options=dict(options or {}))

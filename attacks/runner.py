@@ -1,0 +1,264 @@
+"""Run one recipe against one checkpoint in one XNLI language and write the run directory.
+
+* Each example is attacked with TextAttack's ``Attack.attack`` on a two-column ``AttackedText``
+  (premise, hypothesis) against its gold label; examples the model already gets wrong come back "skipped".
+* Records are appended (and fsynced) every quarter second or so; a re-run with the same arguments skips ids already
+  in ``records.jsonl`` after dropping a torn last line, so a ``kill -9`` loses no finished example and
+  duplicates none.
+* Python, NumPy and torch random generators are re-seeded per example from ``(seed, id)``, so the same seed
+  gives the same adversarial examples whatever the order, the ``--limit`` or a resume.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import re
+import time
+import unicodedata
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from robustxnli.constants import XNLI_LANGS
+from robustxnli.errors import UserError
+from robustxnli.offline import prepare
+from robustxnli.progress import progress_bar
+from robustxnli.rundir import RunDir, truncate_torn_tail
+
+STATUSES = ("succeeded", "failed", "skipped")
+FLUSH_SECONDS = 0.25
+# manifest fields that identify a run: resuming into a directory made with other values is refused
+IDENTITY = ("kind", "checkpoint", "lang", "recipe", "split", "perturb", "attack_seed", "options")
+
+
+def example_seed(seed: int, example_id: str) -> int:
+    return int(hashlib.sha256(f"{seed}:{example_id}".encode()).hexdigest()[:15], 16)
+
+
+def seed_everything(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.manual_seed(seed)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text).strip("/")).strip("-")[-60:] or "run"
+
+
+def _probs(raw: Any) -> list[float]:
+    arr = raw.detach().cpu().numpy() if hasattr(raw, "detach") else np.asarray(raw)
+    return [round(float(x), 6) for x in np.ravel(arr)]
+
+
+def result_record(example: Any, result: Any, columns: Sequence[str]) -> dict[str, Any]:
+    """One records.jsonl row from a TextAttack AttackResult."""
+    from .constraints import column_word_count, words_changed
+
+    status = {"SuccessfulAttackResult": "succeeded", "FailedAttackResult": "failed",
+              "SkippedAttackResult": "skipped"}.get(type(result).__name__)
+    if status is None:  # e.g. MaximizedAttackResult: a goal this runner does not use
+        raise RuntimeError(f"unexpected attack result {type(result).__name__}")
+    orig, pert = result.original_result, result.perturbed_result
+    adv = pert.attacked_text._text_input
+    n_changed = words_changed(pert.attacked_text) if status != "skipped" else 0
+    n_words = column_word_count(orig.attacked_text, columns)
+    return {
+        "id": example.id, "lang": example.lang, "label": int(example.label), "status": status,
+        "clean_pred": int(orig.output), "adv_pred": int(pert.output),
+        "clean_probs": _probs(orig.raw_output), "adv_probs": _probs(pert.raw_output),
+        "premise": orig.attacked_text._text_input["premise"],
+        "hypothesis": orig.attacked_text._text_input["hypothesis"],
+        "adv_premise": adv["premise"], "adv_hypothesis": adv["hypothesis"],
+        "words_changed": n_changed, "words_changed_frac": round(n_changed / n_words, 6) if n_words else 0.0,
+        "queries": int(pert.num_queries if status != "skipped" else orig.num_queries),
+    }
+
+
+def nfc_pair(ex: Any) -> tuple[str, str]:
+    return unicodedata.normalize("NFC", ex.premise), unicodedata.normalize("NFC", ex.hypothesis)
+
+
+def attack_examples(attack: Any, examples: Sequence[Any], seed: int, columns: Sequence[str],
+                    skip: set[str] = frozenset(), wrapper: Any = None, prefetch: int = 64
+                    ) -> Iterator[dict[str, Any]]:
+    """Attack each example not in ``skip`` (NFC-normalised pair, gold label); yield its record.
+
+    With ``wrapper`` (the goal function's cached model wrapper), clean pairs are predicted ``prefetch`` at a time
+    in one batched call: TextAttack would otherwise run one forward pass of a single pair per example. Chunks are
+    fixed slices of ``examples`` (done ones included), so a resumed run batches exactly like an uninterrupted
+    one and gets bit-identical clean probabilities.
+    """
+    from textattack.shared import AttackedText
+
+    for start in range(0, len(examples), prefetch):
+        chunk = examples[start: start + prefetch]
+        if all(ex.id in skip for ex in chunk):
+            continue
+        if wrapper is not None:
+            wrapper([nfc_pair(ex) for ex in chunk])
+        for ex in chunk:
+            if ex.id in skip:
+                continue
+            seed_everything(example_seed(seed, ex.id))
+            premise, hypothesis = nfc_pair(ex)
+            text = AttackedText(OrderedDict(premise=premise, hypothesis=hypothesis))
+            yield result_record(ex, attack.attack(text, int(ex.label)), columns)
+
+
+def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The attack summary of the run-directory contract."""
+    n = len(records)
+    by = {s: [r for r in records if r["status"] == s] for s in STATUSES}
+    attacked = by["succeeded"] + by["failed"]
+    clean_ok = sum(int(r["clean_pred"]) == int(r["label"]) for r in records)
+    robust_ok = sum(int(r["clean_pred"]) == int(r["label"]) for r in by["failed"])
+
+    def mean(xs: list[float]) -> float | None:
+        return float(np.mean(xs)) if xs else None
+
+    return {
+        "n": n, "n_succeeded": len(by["succeeded"]), "n_failed": len(by["failed"]), "n_skipped": len(by["skipped"]),
+        "clean_accuracy": clean_ok / n if n else None,
+        "robust_accuracy": robust_ok / n if n else None,
+        "attack_success_rate": len(by["succeeded"]) / len(attacked) if attacked else None,
+        # over successful adversarial examples (a failed attack's last candidate is not an adversarial example)
+        "mean_words_changed": mean([r["words_changed_frac"] for r in by["succeeded"]]),
+        "mean_queries": mean([r["queries"] for r in attacked]),
+    }
+
+
+def _check_same_run(run: RunDir, fields: dict[str, Any]) -> None:
+    old = run.manifest()
+    if not old:
+        return
+    for key in IDENTITY:
+        if key in old and _norm(old[key]) != _norm(fields.get(key)):
+            raise UserError(f"{run.path} holds a different run ({key}: {old[key]!r} there, {fields.get(key)!r} now); "
+                            "choose another --out, or delete that directory to start over")
+
+
+def _norm(x: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(x, sort_keys=True, default=str))
+
+
+def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in sorted(options.items()) if v is not None}
+
+
+def default_out(model: str, lang: str, recipe: str, seed: int) -> Path:
+    return Path("runs") / "attack" / f"{slug(Path(str(model)).name)}-{lang}-{slug(recipe)}-s{seed}"
+
+
+def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: int | None = None, seed: int = 0,
+               perturb: str = "hypothesis", out: str | Path | None = None, data_dir: str | Path | None = None,
+               options: dict[str, Any] | None = None, *, classifier: Any = None, progress: bool = True
+               ) -> dict[str, Any]:
+    """Attack XNLI ``split`` in ``lang`` with ``recipe``; write/resume the run dir ``out``; return the summary.
+
+    ``model`` is a checkpoint (path or name) or an already loaded ``NLIClassifier`` (``classifier=`` also
+    accepts one, to share a loaded model across runs). ``recipe`` is a name, ``file.py:factory`` or a Recipe.
+    """
+    prepare()
+    from robustxnli.data import load_nli, load_task
+    from robustxnli.models import NLIClassifier, load_classifier
+    from robustxnli.recipes import PERTURB_CHOICES, Recipe, get_recipe
+
+    from .constraints import perturbed_columns
+    from .engine import make_context
+
+    if lang not in XNLI_LANGS:
+        raise UserError(f"unknown language {lang!r}; choose from: {', '.join(XNLI_LANGS)}")
+    if perturb not in PERTURB_CHOICES:
+        raise UserError(f"unknown --perturb {perturb!r}; choose from: {', '.join(PERTURB_CHOICES)}")
+    if limit is not None and limit < 1:
+        raise UserError(f"--limit must be positive (got {limit})")
+    rec = recipe if isinstance(recipe, Recipe) else get_recipe(str(recipe))
+    rec.require_language(lang)
+    if isinstance(model, NLIClassifier):
+        classifier = model
+    clf = classifier or load_classifier(model)
+    examples = load_nli("xnli", split, lang, data_dir, limit)
+    if not examples:
+        raise UserError(f"no XNLI {split} examples for {lang} (empty data file?)")
+    options = _jsonable(dict(options or {}))
+
+    run = RunDir(out or default_out(clf.name, lang, rec.name, seed))
+    identity = {"kind": "attack", "checkpoint": clf.manifest_fields()["checkpoint"], "lang": lang,
+                "recipe": rec.name, "split": split, "perturb": perturb, "attack_seed": seed, "options": options}
+    _check_same_run(run, identity)
+    try:
+        data_sha = load_task("xnli", split, lang, data_dir, limit=1).sha256
+    except UserError:
+        data_sha = {}
+    run.write_manifest(**{**clf.manifest_fields(), **identity}, status="running", limit=limit,
+                       recipe_citation=rec.citation, recipe_source=rec.source, recipe_languages=list(rec.languages),
+                       data_sha256=data_sha, hyperparameters={"perturb": perturb, "attack_seed": seed, **options})
+
+    ctx = make_context(clf, lang, perturb, seed, options)
+    attack = rec.build(ctx)
+    run.write_manifest(attack=str(attack))
+    truncate_torn_tail(run.records_path)
+    done = run.done_ids()
+    todo = [e for e in examples if e.id not in done]
+    counts = {s: 0 for s in STATUSES}
+    wanted = {e.id for e in examples}
+    for r in run.read_records():
+        if r["id"] in wanted:
+            counts[r["status"]] += 1
+    columns = perturbed_columns(perturb)
+    start = time.perf_counter()
+    ctx.model_wrapper.reset_counters()
+    pending: list[dict[str, Any]] = []
+    try:
+        bar = progress_bar(f"attack {rec.name} {lang}", len(examples), counts) if progress else _no_bar()
+        with bar as advance:
+            advance(len(examples) - len(todo))
+            last_flush = time.perf_counter()
+            for row in attack_examples(attack, examples, seed, columns, skip=done, wrapper=ctx.model_wrapper):
+                pending.append(row)
+                advance(1, **{row["status"]: 1})
+                # fsync at most every FLUSH_SECONDS: a kill loses < FLUSH_SECONDS of work, never a written record
+                if time.perf_counter() - last_flush >= FLUSH_SECONDS:
+                    run.append_records(pending)
+                    pending, last_flush = [], time.perf_counter()
+            run.append_records(pending)
+            pending = []
+    except BaseException as err:
+        run.append_records(pending)  # finished examples survive a Ctrl-C or a crash in a later example
+        run.finish(status="failed", error=f"{type(err).__name__}: {err}")
+        raise
+    seconds = time.perf_counter() - start
+    records = [r for r in run.read_records() if r["id"] in wanted]
+    summary = summarize(records)
+    run.write_summary(summary)
+    wrapper = ctx.model_wrapper.counters()
+    wrapper["similarity_seconds"] = sum(getattr(getattr(c, "encoder", None), "seconds", 0.0)
+                                        for c in attack.constraints)
+    run.finish(status="done", timing={"seconds": round(seconds, 3), "examples_attacked": len(todo),
+                                      **{k: round(v, 3) if isinstance(v, float) else v for k, v in wrapper.items()}})
+    return summary
+
+
+class _no_bar:
+    def __enter__(self):
+        return lambda n=1, **kw: None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def summary_line(summary: dict[str, Any]) -> str:
+    def pct(x: Any) -> str:
+        return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
+
+    return (f"n={summary['n']} clean={pct(summary['clean_accuracy'])} robust={pct(summary['robust_accuracy'])} "
+            f"success={pct(summary['attack_success_rate'])} (succeeded {summary['n_succeeded']}, failed "
+            f"{summary['n_failed']}, skipped {summary['n_skipped']})")

@@ -1,0 +1,41 @@
+"""``charnoise``: DeepWordBug-style character noise, script-aware, on the words of the perturbed column(s).
+
+Languages: all 15 (a keyboard layout per language; pinyin-IME homophones for zh; see attacks/README.md).
+Citation: Gao et al. 2018, "Black-box Generation of Adversarial Text Sequences to Evade Deep Learning
+Classifiers" (DeepWordBug, IEEE S&P Workshops); Pruthi et al. 2019, "Combating Adversarial Misspellings with
+Robust Word Recognition" (ACL).
+
+Greedy search over words ranked by importance (delete-one word importance, as DeepWordBug's scoring), each word
+edited at most once by one of: adjacent swap, deletion, insertion, keyboard-neighbour substitution, diacritic
+stripping/confusion, confusable character. Options: ``families`` (comma list, default all),
+``candidates_per_word`` (edits tried per family and word, default 1 as in DeepWordBug; ``none`` = all),
+``max_words_changed`` (default 0.3), ``max_edit_distance`` (default 30, DeepWordBug's Levenshtein bound).
+"""
+
+from __future__ import annotations
+
+from . import RecipeContext, recipe
+
+CITATION = ("Gao et al. 2018, DeepWordBug (IEEE S&P Workshops); Pruthi et al. 2019, Combating Adversarial "
+            "Misspellings with Robust Word Recognition (ACL)")
+
+
+def _families(value) -> list[str]:
+    from robustxnli.attacks.char_noise import FAMILIES
+
+    if value is None:
+        return list(FAMILIES)
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [str(x).strip() for x in items if str(x).strip()]
+
+
+@recipe("charnoise", languages="all", citation=CITATION,
+        summary="script-aware typos (swap/delete/insert/keyboard/diacritic/confusable), greedy word importance")
+def charnoise(ctx: RecipeContext):
+    from robustxnli.attacks.char_noise import char_noise
+    from robustxnli.attacks.engine import build_attack, option, pair_constraints
+
+    k = option(ctx, "candidates_per_word", 1)
+    transformation = char_noise(ctx.lang, _families(option(ctx, "families", None)),
+                                candidates_per_word=None if k in (None, "none", "all") else int(k), seed=ctx.seed)
+    return build_attack(ctx, transformation, pair_constraints(ctx, max_words_changed=0.3, max_edit_distance=30))

@@ -1,0 +1,81 @@
+"""``codemix``: replace hypothesis words with their translations into other XNLI languages (code-mixing).
+
+Languages (matrix language of the attacked text): bg, de, el, en, es, fr, hi, ru, sw, tr, zh, plus any language
+with a user bilingual TSV in ``$ROBUSTXNLI_LEXICONS`` (``xx-yy=path.tsv``). Targets per source: every XNLI
+language reachable through an installed dictionary, directly or via English (see attacks/README.md). ar, th, ur
+and vi have no usable offline dictionary *from* them (FreeDict ara-eng is unusable), so they need a TSV.
+Citation: Tan & Joty 2021, "Code-Mixing on Sesame Street: Dawn of the Adversarial Polyglots" (NAACL; the
+PolyGloss word-level attack), with bilingual lexicons from FreeDict and CC-CEDICT instead of MUSE/MT.
+
+Options: ``target_langs`` (comma list, default all reachable), ``per_language`` (translations tried per target
+language and word, default 2), ``pivot`` (default en; ``none`` = direct dictionaries only), ``lexicon`` (extra
+``SRC-TGT=path.tsv`` items), ``max_words_changed`` (default 0.5), ``min_similarity`` (e5 cosine; off by default,
+as in the paper).
+"""
+
+from __future__ import annotations
+
+import os
+
+from robustxnli.errors import UserError
+
+from . import RecipeContext, recipe
+
+CODEMIX_LANGS = ("bg", "de", "el", "en", "es", "fr", "hi", "ru", "sw", "tr", "zh")
+CITATION = ("Tan & Joty 2021, Code-Mixing on Sesame Street: Dawn of the Adversarial Polyglots (NAACL); "
+            "FreeDict; CC-CEDICT")
+
+
+def _user_sources() -> tuple[str, ...]:
+    items = os.environ.get("ROBUSTXNLI_LEXICONS", "").replace(os.pathsep, ",").split(",")
+    out = []
+    for item in items:
+        src, _, tgt = item.partition("=")[0].strip().partition("-")
+        if src and tgt and src != tgt:
+            out.append(src)
+    return tuple(out)
+
+
+def languages() -> tuple[str, ...]:
+    from robustxnli.constants import XNLI_LANGS
+
+    wanted = set(CODEMIX_LANGS) | set(_user_sources())
+    return tuple(lang for lang in XNLI_LANGS if lang in wanted)
+
+
+def target_languages(ctx: RecipeContext) -> list[str]:
+    """The requested (or all reachable) target languages for ``ctx.lang``; UserError when none is reachable."""
+    from robustxnli.attacks import lexicons
+    from robustxnli.attacks.engine import option
+    from robustxnli.constants import XNLI_LANGS, parse_langs
+
+    lexicon = option(ctx, "lexicon", None)
+    pivot = option(ctx, "pivot", "en")
+    pivot = None if pivot in (None, "none", "") else str(pivot)
+    requested = option(ctx, "target_langs", None)
+    candidates = parse_langs(requested) if requested else [t for t in XNLI_LANGS if t != ctx.lang]
+    reachable = [t for t in candidates if t != ctx.lang and lexicons.can_translate(ctx.lang, t, lexicon, pivot)]
+    if requested:
+        missing = [t for t in candidates if t not in reachable and t != ctx.lang]
+        if missing:
+            raise UserError(f"codemix: no dictionary from {ctx.lang!r} to {', '.join(missing)} on this machine "
+                            f"(directly or via {pivot or 'no pivot'}); install .ci/apt-packages.txt or give "
+                            f"--option lexicon={ctx.lang}-{missing[0]}=path.tsv")
+    if not reachable:
+        raise UserError(f"codemix: no bilingual dictionary from {ctx.lang!r} on this machine; install the Debian "
+                        f"packages in .ci/apt-packages.txt, `pip install robustxnli[lexicons]`, or give "
+                        f"--option lexicon={ctx.lang}-en=path.tsv (source<TAB>target lines)")
+    return reachable
+
+
+@recipe("codemix", languages=languages(), citation=CITATION,
+        summary="code-mixing: words -> translations in other XNLI languages (FreeDict, CC-CEDICT, pivot en)")
+def codemix(ctx: RecipeContext):
+    from robustxnli.attacks.engine import build_attack, option, pair_constraints, similarity_constraint
+    from robustxnli.attacks.word_swaps import CodeMixSwap
+
+    pivot = option(ctx, "pivot", "en")
+    swap = CodeMixSwap(ctx.lang, target_languages(ctx), per_language=int(option(ctx, "per_language", 2)),
+                       pivot=None if pivot in (None, "none", "") else str(pivot), lexicon=option(ctx, "lexicon", None))
+    constraints = pair_constraints(ctx, max_words_changed=0.5) + similarity_constraint(ctx, min_similarity=0.0)
+    return build_attack(ctx, swap, constraints)

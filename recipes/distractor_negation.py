@@ -1,0 +1,24 @@
+"""``distractor-negation``: Naik et al.'s negation stress test as a one-step attack in all 15 XNLI languages.
+
+Languages: all 15 (texts in robustxnli/hans/distractors.yaml).
+Citation: Naik et al. 2018, "Stress Test Evaluation for Natural Language Inference" (COLING).
+The distractor is fixed and label-preserving by construction (a tautology conjoined to a sentence does not change
+its meaning), so "success" means the distractor alone flipped a correct prediction. It appends to the
+hypothesis (the default ``--perturb hypothesis``, or ``both``).
+"""
+
+from __future__ import annotations
+
+from . import RecipeContext, recipe
+
+
+@recipe(
+    "distractor-negation",
+    languages="all",
+    citation="Naik et al. 2018, Stress Test Evaluation for NLI (COLING)",
+    summary="hypothesis + \"and false is not true\" in the pair's language (label-preserving)",
+)
+def distractor_negation(ctx: RecipeContext):
+    from robustxnli.attacks.distractors import build_distractor_attack
+
+    return build_distractor_attack(ctx, "negation")

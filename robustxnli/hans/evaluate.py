@@ -1,0 +1,135 @@
+"""Two-way evaluation on HANS-style sets, as in McCoy et al. (2019): the model's neutral and contradiction both
+count as non-entailment. Accuracy per heuristic x (entailed / non-entailed) x language, and per subcase."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..progress import progress_bar
+from ..rundir import RunDir, file_sha256, truncate_torn_tail
+from .generate import (ENTAILED, HANS_SUBCASES, HEURISTICS, LANG_DIR, NON_ENTAILED, available_languages,
+                       covered_subcases, generate)
+
+SPLIT_NAMES = {ENTAILED: "entailed", NON_ENTAILED: "non_entailed"}
+
+
+def two_way(probs: np.ndarray) -> np.ndarray:
+    """3-way XNLI-ordered probabilities -> 0 entailment / 1 non-entailment (argmax over the 3 classes)."""
+    return (probs.argmax(-1) != 0).astype(int)
+
+
+def parse_hans_langs(langs: str | Sequence[str]) -> list[str]:
+    """'de', 'de,fr', ['de', 'ru'] or 'all-covered' (every language with a data file)."""
+    from ..errors import UserError
+
+    items = [langs] if isinstance(langs, str) else list(langs)
+    out: list[str] = []
+    have = available_languages()
+    for item in items:
+        for code in str(item).split(","):
+            code = code.strip().lower()
+            if code in ("all-covered", "all"):
+                out.extend(have)
+            elif code in have:
+                out.append(code)
+            elif code:
+                raise UserError(f"no HANS-style data for {code!r}; covered: all-covered, {', '.join(have)}")
+    if not out:
+        raise UserError(f"no language given; covered: all-covered, {', '.join(have)}")
+    return list(dict.fromkeys(out))
+
+
+def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """accuracy[heuristic][entailed|non_entailed] over all languages, plus the same by language and by subcase."""
+    def mean(rows: list[dict[str, Any]]) -> float:
+        return float(np.mean([bool(r["correct"]) for r in rows])) if rows else float("nan")
+
+    def by_heuristic(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+        out: dict[str, dict[str, float]] = {}
+        for h in HEURISTICS.values():
+            for label, name in SPLIT_NAMES.items():
+                sel = [r for r in rows if r["heuristic"] == h and r["label"] == label]
+                if sel:
+                    out.setdefault(h, {})[name] = mean(sel)
+        return out
+
+    langs = list(dict.fromkeys(r["lang"] for r in records))
+    order = {s: i for i, s in enumerate(HANS_SUBCASES)}
+    by_sub: dict[str, dict[str, float]] = {}
+    for lang in langs:
+        rows = [r for r in records if r["lang"] == lang]
+        for sub in sorted({r["subcase"] for r in rows}, key=order.get):
+            by_sub.setdefault(lang, {})[sub] = mean([r for r in rows if r["subcase"] == sub])
+    return {
+        "accuracy": by_heuristic(list(records)),
+        "accuracy_by_lang": {lang: by_heuristic([r for r in records if r["lang"] == lang]) for lang in langs},
+        "accuracy_by_subcase": by_sub,
+        "overall": {lang: mean([r for r in records if r["lang"] == lang]) for lang in langs},
+        "n": {lang: sum(r["lang"] == lang for r in records) for lang in langs},
+    }
+
+
+def _check_same_run(run: RunDir, identity: dict[str, Any], hashes: dict[str, str]) -> None:
+    """Resuming into a directory made with another model, seed, size or language data is refused."""
+    from ..errors import UserError
+
+    old = run.manifest()
+    if not old:
+        return
+    for key, value in identity.items():
+        if key in old and old[key] != value:
+            raise UserError(f"{run.path} holds a different HANS run ({key}: {old[key]!r} there, {value!r} now); "
+                            "choose another --out, or delete that directory to start over")
+    for path, sha in hashes.items():
+        if old.get("data_sha256", {}).get(path, sha) != sha:
+            raise UserError(f"{run.path} was made from another version of {path}; choose another --out")
+
+
+def evaluate_hans(classifier, lang: str | Sequence[str], n_per_subcase: int = 1000, seed: int = 0,
+                  out_dir: str | Path | None = None, batch_size: int = 64) -> dict[str, Any]:
+    """Generate the HANS-style set(s) for ``lang`` and evaluate ``classifier`` two-way; writes a run dir
+    (kind "hans") when ``out_dir`` is given. A language whose records are all there is skipped on a re-run."""
+    langs = parse_hans_langs(lang)
+    run = RunDir(out_dir) if out_dir is not None else None
+    fields = classifier.manifest_fields() if hasattr(classifier, "manifest_fields") else {}
+    existing: list[dict[str, Any]] = []
+    if run is not None:
+        hashes = {f"hans/languages/{code}.yaml": file_sha256(LANG_DIR / f"{code}.yaml") for code in langs}
+        _check_same_run(run, {"kind": "hans", "checkpoint": fields.get("checkpoint"), "hans_seed": seed,
+                              "n_per_subcase": n_per_subcase}, hashes)
+        run.write_manifest(kind="hans", langs=langs, lang=langs[0] if len(langs) == 1 else None, seed=fields.get(
+            "seed"), hans_seed=seed, n_per_subcase=n_per_subcase, split="generated",
+            covered_subcases={code: covered_subcases(code) for code in langs},
+            data_sha256={**run.manifest().get("data_sha256", {}), **hashes},
+            hyperparameters={"n_per_subcase": n_per_subcase, "generation_seed": seed, "batch_size": batch_size},
+            **{k: v for k, v in fields.items() if k != "seed"})
+        truncate_torn_tail(run.records_path)
+        existing = run.read_records()
+    start = time.time()
+    sets = {code: generate(code, n_per_subcase, seed) for code in langs}
+    done = {r["id"] for r in existing}
+    todo = {code: [r for r in rows if r["id"] not in done] for code, rows in sets.items()}
+    records = [r for r in existing if r["lang"] in langs]
+    with progress_bar(f"HANS-style evaluation, {len(langs)} language(s)", sum(map(len, todo.values()))) as advance:
+        for code, rows in todo.items():
+            if not rows:
+                continue
+            probs = classifier.predict_proba([r["premise"] for r in rows], [r["hypothesis"] for r in rows],
+                                             batch_size=batch_size)
+            advance(len(rows))
+            preds = two_way(probs)
+            new = [{**r, "pred2": int(p), "pred": int(pr.argmax()), "correct": bool(p == r["label"]),
+                    "probs": [round(float(x), 6) for x in pr], **fields}
+                   for r, p, pr in zip(rows, preds, probs)]
+            if run is not None:
+                run.append_records(new)
+            records.extend(new)
+    summary = summarize(records)
+    if run is not None:
+        run.write_summary(summary)
+        run.finish(seconds=round(time.time() - start, 2))
+    return summary

@@ -1,0 +1,1 @@
+"""Aggregation, statistics, plots and Markdown/HTML of a study: reads only run directories."""

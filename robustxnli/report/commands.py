@@ -1,0 +1,26 @@
+"""``robustxnli report``: aggregate any set of run directories into tables, figures and one HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def report(
+        runs: List[Path] = typer.Argument(..., help="Run directories (searched recursively for finished runs)."),
+        out: Path = typer.Option(..., help="Report directory, e.g. reports/cpu-sweep."),
+        sweep_config: Optional[Path] = typer.Option(None, help="Refuse runs whose sweep_hash differs from this "
+                                                               "sweep config's."),
+        n_boot: int = typer.Option(1000, help="Bootstrap resamples for the confidence intervals."),
+        seed: int = typer.Option(0, help="Bootstrap random seed."),
+    ) -> None:
+        """Clean/robust accuracy, STILTs benefit Δ, its amplification with size (with bootstrap CIs), HANS."""
+        from .build import build_report, current_command
+
+        headline = build_report(runs, out, sweep_config, n_boot, seed, command=current_command())
+        typer.echo(headline["answer"])
+        typer.echo(f"report: {out}/report.html  (also report.md, tables/*.csv|parquet, figures/*.png)")

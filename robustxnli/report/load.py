@@ -1,0 +1,208 @@
+"""Read run directories (the only input of the report) into tidy per-example frames.
+
+Only ``manifest.json`` / ``records.jsonl`` / ``summary.json`` are read (the run-directory contract), so the report
+works on any mix of runs: local, from a cluster, partial sweeps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UserError
+from ..rundir import MANIFEST, RECORDS, iter_records, read_json
+
+CLEAN = "clean"
+# Key of one trained model: size x regime x seed. ``size`` is the model label (e.g. "e5-small-L6").
+MODEL_KEYS = ["size", "params_total", "params_non_embedding", "regime", "seed"]
+
+
+@dataclass
+class Run:
+    path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def kind(self) -> str:
+        return str(self.manifest.get("kind", ""))
+
+
+@dataclass
+class RunSet:
+    runs: list[Run]
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # (dir, why): not done, unreadable
+
+    def of_kind(self, kind: str) -> list[Run]:
+        return [r for r in self.runs if r.kind == kind]
+
+
+def find_runs(roots: Iterable[str | Path], sweep_hash: str | None = None) -> RunSet:
+    """Every directory under ``roots`` holding a manifest.json; runs not "done" are listed as skipped.
+
+    With ``sweep_hash`` (the hash of the sweep config the runs claim to come from), a run whose manifest carries a
+    different ``sweep_hash`` is refused: mixing studies would silently change the numbers.
+    """
+    runs: list[Run] = []
+    skipped: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for root in roots:
+        root = Path(root)
+        if not root.exists():
+            raise UserError(f"run directory {root} does not exist")
+        for mpath in sorted(root.rglob(MANIFEST)):
+            d = mpath.parent.resolve()
+            if d in seen:
+                continue
+            seen.add(d)
+            try:
+                manifest = read_json(mpath)
+            except (OSError, ValueError) as err:
+                skipped.append((d, f"unreadable manifest: {err}"))
+                continue
+            if manifest.get("status") != "done":
+                skipped.append((d, f"status {manifest.get('status')!r}"))
+                continue
+            if sweep_hash is not None and "sweep_hash" in manifest and manifest["sweep_hash"] != sweep_hash:
+                raise UserError(
+                    f"{d} was made by a different sweep configuration (its sweep_hash {manifest['sweep_hash']} != "
+                    f"{sweep_hash} of the given config); report it separately or drop --sweep-config")
+            runs.append(Run(d, manifest))
+    if not runs:
+        raise UserError(f"no finished run (manifest.json with status \"done\") under {', '.join(map(str, roots))}")
+    return RunSet(runs, skipped)
+
+
+def model_fields(m: dict[str, Any]) -> dict[str, Any]:
+    """Size / regime / seed of the model a run used. Sizes are labelled by ``model_label`` (else base model)."""
+    size = m.get("model_label") or m.get("base_model") or m.get("checkpoint") or "unknown"
+    seed = m.get("seed")
+    return {
+        "size": str(size),
+        "params_total": _num(m.get("params_total")),
+        "params_non_embedding": _num(m.get("params_non_embedding")),
+        "regime": str(m.get("regime") or "unknown"),
+        "seed": int(seed) if seed is not None else -1,
+    }
+
+
+def _num(x: Any) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def example_frame(runset: RunSet) -> pd.DataFrame:
+    """One row per (model, condition, lang, id): ``correct`` (clean or robust correctness) and, for attack
+    conditions, ``attacked`` (the attack ran: clean-correct and not skipped) and ``succeeded``.
+
+    Clean correctness comes from evaluate runs, else from attack runs' clean predictions (deduplicated: one clean
+    value per model/lang/id). Robust correctness of an attack record = clean correct and status "failed"
+    (a "succeeded" attack flips it; "skipped" counts as not robust-correct).
+    """
+    parts: list[pd.DataFrame] = []
+    for run in runset.of_kind("evaluate"):
+        recs = list(iter_records(run.path / RECORDS))
+        parts.append(_frame(run, CLEAN, 0, recs, {"correct": [float(bool(r["correct"])) for r in recs]}))
+    for run in runset.of_kind("attack"):
+        recs = list(iter_records(run.path / RECORDS))
+        recipe = str(run.manifest.get("recipe") or "attack")
+        clean_ok = np.array([int(r["clean_pred"]) == int(r["label"]) for r in recs], dtype=bool)
+        status = np.array([str(r.get("status")) for r in recs])
+        parts.append(_frame(run, CLEAN, 1, recs, {"correct": clean_ok.astype(float)}))
+        parts.append(_frame(run, recipe, 1, recs, {
+            "correct": (clean_ok & (status == "failed")).astype(float),
+            "attacked": (clean_ok & np.isin(status, ["succeeded", "failed"])).astype(float),
+            "succeeded": (status == "succeeded").astype(float)}))
+    cols = MODEL_KEYS + ["condition", "lang", "id", "correct", "attacked", "succeeded"]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    df = pd.concat(parts, ignore_index=True)
+    # Prefer evaluate runs for clean accuracy; keep one row per model x condition x lang x id.
+    df = df.sort_values("source", kind="stable").drop_duplicates(MODEL_KEYS + ["condition", "lang", "id"])
+    df = _fill_params(df)
+    return df.drop(columns="source").reset_index(drop=True)[cols]
+
+
+def _frame(run: Run, condition: str, source: int, recs: list[dict[str, Any]], values: dict[str, Any]) -> pd.DataFrame:
+    """Column-wise frame of one run's records (millions of rows at paper scale: no per-row dicts)."""
+    df = pd.DataFrame({"lang": [r["lang"] for r in recs], "id": [str(r["id"]) for r in recs], **values})
+    for col in ("attacked", "succeeded"):
+        if col not in df:
+            df[col] = np.nan
+    for k, v in {**model_fields(run.manifest), "condition": condition, "source": source}.items():
+        df[k] = v
+    return df
+
+
+def _fill_params(df: pd.DataFrame) -> pd.DataFrame:
+    """Parameter counts belong to the size: runs that lack them borrow them from another run of that size."""
+    for col in ("params_total", "params_non_embedding"):
+        df[col] = df.groupby("size")[col].transform(lambda s: s.fillna(s.max()) if s.notna().any() else s)
+    return df
+
+
+def hans_frame(runset: RunSet) -> pd.DataFrame:
+    """One row per HANS record: model fields, lang, heuristic, subcase, entailed (label 0), correct."""
+    parts = []
+    for run in runset.of_kind("hans"):
+        recs = list(iter_records(run.path / RECORDS))
+        df = pd.DataFrame({"lang": [r["lang"] for r in recs], "id": [str(r["id"]) for r in recs],
+                           "heuristic": [r.get("heuristic", "?") for r in recs],
+                           "subcase": [r.get("subcase", "?") for r in recs],
+                           "split": ["entailed" if int(r["label"]) == 0 else "non_entailed" for r in recs],
+                           "correct": [float(bool(r["correct"])) for r in recs]})
+        for k, v in model_fields(run.manifest).items():
+            df[k] = v
+        parts.append(df)
+    cols = MODEL_KEYS + ["lang", "id", "heuristic", "subcase", "split", "correct"]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return _fill_params(pd.concat(parts, ignore_index=True)[cols])
+
+
+def provenance(runset: RunSet) -> dict[str, Any]:
+    """Commands, caveats and library versions collected from every manifest."""
+    commands: list[str] = []
+    caveats: dict[str, int] = {}
+    versions: dict[str, set[str]] = {}
+    for run in runset.runs:
+        m = run.manifest
+        cmd = m.get("command")
+        if isinstance(cmd, list):
+            cmd = " ".join(map(str, cmd))
+        cmds = [m.get("sweep_command"), cmd]
+        if not cmd and m.get("cell_fn"):  # a sweep cell: the exact call the sweep made
+            args = ", ".join(f"{k}={v!r}" for k, v in {"out": str(run.path), **(m.get("cell_kwargs") or {})}.items())
+            cmds.append(f"#   cell {m.get('cell_name', '')}: {m['cell_fn']}({args})")
+        for c in cmds:
+            if c and str(c) not in commands:
+                commands.append(str(c))
+        for c in m.get("caveats") or []:
+            caveats[str(c)] = caveats.get(str(c), 0) + 1
+        for k, v in (m.get("versions") or {}).items():
+            versions.setdefault(k, set()).add(str(v))
+    return {
+        "commands": commands,
+        "caveats": caveats,
+        "versions": {k: sorted(v) for k, v in sorted(versions.items())},
+        "n_runs": {k: len(runset.of_kind(k)) for k in ("train", "evaluate", "attack", "hans")},
+        "skipped": [(str(p), why) for p, why in runset.skipped],
+    }
+
+
+def size_table(ex: pd.DataFrame, hans: pd.DataFrame) -> pd.DataFrame:
+    """Sizes ordered by parameter count (non-embedding, then total)."""
+    parts = [f[["size", "params_total", "params_non_embedding"]] for f in (ex, hans) if not f.empty]
+    if not parts:
+        return pd.DataFrame(columns=["size", "params_total", "params_non_embedding"])
+    sizes = pd.concat(parts).groupby("size", as_index=False).max()
+    return sizes.sort_values(["params_non_embedding", "params_total", "size"], na_position="last").reset_index(
+        drop=True)
+

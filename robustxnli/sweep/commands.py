@@ -1,0 +1,33 @@
+"""``robustxnli sweep``: run (or price) a whole study from one YAML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def sweep(
+        config: Path = typer.Argument(..., help="Sweep YAML (see configs/sweep_cpu.yaml)."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan, cell states and estimated cost; "
+                                                              "run nothing."),
+        executor: Optional[str] = typer.Option(None, help="local (sequential), ray or slurm (submitit); default "
+                                                          "from the YAML, else local."),
+        out: Optional[Path] = typer.Option(None, help="Root of the run dirs (default: out_dir in the YAML)."),
+    ) -> None:
+        """Run every cell of the study (train -> evaluate / attack / hans); finished cells are skipped, unfinished
+        ones resume."""
+        from ..report.build import current_command
+        from .run import sweep as run_sweep
+
+        if executor not in (None, "local", "ray", "slurm"):
+            from ..errors import UserError
+
+            raise UserError(f"--executor must be local, ray or slurm, got {executor!r}")
+        res = run_sweep(config, dry_run, executor, out, command=current_command())
+        if not dry_run:
+            typer.echo(f"sweep: {res.summary()}")
+            typer.echo(f"next: robustxnli report {out or '<out_dir>'} --out reports/<name> --sweep-config {config}")

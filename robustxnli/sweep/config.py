@@ -1,0 +1,156 @@
+"""The sweep configuration: one YAML describes the whole study.
+
+```yaml
+name: cpu-ladder
+out_dir: runs/cpu-ladder              # run dirs go under here (CLI --out overrides)
+models: [e5-small-L3, e5-small-L6, e5-small-L12]
+regimes: [baseline, squad]            # baseline | an intermediate task | "a,b" | multitask
+seeds: [1]
+langs: [en, de, ru, zh]
+recipes: [wordsub-embedding, {name: wordsub-mlm, options: {mlm: xlm-roberta-base}}]  # one attack run per language
+hans: {lang: en, n_per_subcase: 20}   # kwargs of the hans function, or null
+split: dev
+per_language: false                   # one evaluate/attack cell per language instead of one per model
+data_dir: null
+train: {lr: 2e-5, batch_size: 16, target_limit: 2000}  # TrainConfig fields
+evaluate: {limit: 200}                # extra kwargs per kind
+attack: {limit: 50}
+functions: {train: "pkg.mod:func", evaluate: ..., attack: ..., hans: ...}
+cost: {...}                           # the dry-run cost model (see plan.estimate_seconds)
+executor: local                       # local | ray | slurm
+slurm: {cluster: slurm, timeout_min: 240, gpus_per_node: 1, partition: null}
+ray: {address: null, num_gpus_per_cell: 0}
+```
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..constants import parse_langs
+from ..errors import UserError
+
+DEFAULT_FUNCTIONS = {
+    "train": "robustxnli.training.run:train_run",
+    "evaluate": "robustxnli.evaluation.run:evaluate_run",
+    "attack": "robustxnli.attacks.runner:attack_run",
+    "hans": "robustxnli.hans.evaluate:hans_run",
+}
+# Keys that say where/how to run, not what: they do not change the sweep hash.
+EXECUTION_KEYS = ("out_dir", "executor", "slurm", "ray", "cost", "name")
+KNOWN_KEYS = {"models", "regimes", "seeds", "langs", "recipes", "hans", "split", "per_language", "data_dir", "train",
+              "evaluate", "attack", "functions", "cells", *EXECUTION_KEYS}
+
+
+@dataclass
+class SweepConfig:
+    path: Path | None
+    raw: dict[str, Any]
+    name: str
+    models: list[str]
+    regimes: list[str]
+    seeds: list[int]
+    langs: list[str]
+    recipes: list[dict[str, Any]]  # {"name": registry name, "options": {...} or absent}
+    hans: dict[str, Any] | None
+    split: str = "dev"
+    per_language: bool = False
+    data_dir: str | None = None
+    train: dict[str, Any] = field(default_factory=dict)
+    evaluate: dict[str, Any] = field(default_factory=dict)
+    attack: dict[str, Any] = field(default_factory=dict)
+    functions: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FUNCTIONS))
+    extra_cells: list[dict[str, Any]] = field(default_factory=list)
+    out_dir: str = "runs/sweep"
+    executor: str = "local"
+    slurm: dict[str, Any] = field(default_factory=dict)
+    ray: dict[str, Any] = field(default_factory=dict)
+    cost: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sweep_hash(self) -> str:
+        """sha256 (16 hex) of what the study computes: everything but where/how it runs."""
+        return stable_hash({k: v for k, v in self.raw.items() if k not in EXECUTION_KEYS})
+
+
+def stable_hash(obj: Any, n: int = 16) -> str:
+    blob = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:n]
+
+
+def _list(raw: dict[str, Any], key: str, default: list | None = None) -> list:
+    value = raw.get(key, default)
+    if value is None:
+        return []
+    return [value] if isinstance(value, (str, int)) else list(value)
+
+
+def _recipes(raw: dict[str, Any], where: Path | None) -> list[dict[str, Any]]:
+    """``recipes: [name, {name: wordsub-mlm, options: {mlm: xlm-roberta-large}}]``"""
+    out = []
+    for r in _list(raw, "recipes"):
+        if isinstance(r, dict) and "name" in r:
+            out.append({"name": str(r["name"]), **({"options": dict(r["options"])} if r.get("options") else {})})
+        elif isinstance(r, str):
+            out.append({"name": r})
+        else:
+            raise UserError(f"{where}: a recipe is a name or {{name: ..., options: {{...}}}}, got {r!r}")
+    return out
+
+
+def load_config(path: str | Path | dict[str, Any]) -> SweepConfig:
+    """Read and validate a sweep YAML (or an already-parsed dict)."""
+    if isinstance(path, dict):
+        raw, where = dict(path), None
+    else:
+        where = Path(path)
+        if not where.exists():
+            raise UserError(f"sweep config {where} does not exist")
+        try:
+            raw = yaml.safe_load(where.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as err:
+            raise UserError(f"{where} is not valid YAML: {err}") from None
+    if not isinstance(raw, dict):
+        raise UserError(f"{where}: the sweep config must be a mapping")
+    unknown = sorted(set(raw) - KNOWN_KEYS)
+    if unknown:
+        raise UserError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_KEYS))}")
+    models = [str(m) for m in _list(raw, "models")]
+    extra = list(raw.get("cells") or [])
+    if not models and not extra:
+        raise UserError(f"{where}: give at least one model under `models:` (or explicit `cells:`)")
+    regimes = [str(r) for r in _list(raw, "regimes", ["baseline"])]
+    try:
+        seeds = [int(s) for s in _list(raw, "seeds", [1])]
+    except (TypeError, ValueError):
+        raise UserError(f"{where}: seeds must be integers") from None
+    langs = parse_langs(_list(raw, "langs", ["all"])) if models else []
+    hans = raw.get("hans")
+    if hans is not None and not isinstance(hans, dict):
+        raise UserError(f"{where}: hans must be a mapping like {{langs: [en], n_per_subcase: 100}} or null")
+    functions = {**DEFAULT_FUNCTIONS, **(raw.get("functions") or {})}
+    for kind, fn in functions.items():
+        if ":" not in str(fn):
+            raise UserError(f"{where}: functions.{kind} must be 'package.module:function', got {fn!r}")
+    for i, cell in enumerate(extra):
+        if not isinstance(cell, dict) or "fn" not in cell or "name" not in cell:
+            raise UserError(f"{where}: cells[{i}] needs at least `name` and `fn` ('module:function')")
+    executor = str(raw.get("executor", "local"))
+    if executor not in ("local", "ray", "slurm"):
+        raise UserError(f"{where}: executor must be local, ray or slurm, got {executor!r}")
+    default_out = f"runs/{raw.get('name') or (where.stem if where else 'sweep')}"
+    return SweepConfig(
+        path=where, raw=raw, name=str(raw.get("name") or (where.stem if where else "sweep")), models=models,
+        regimes=regimes, seeds=seeds, langs=langs, recipes=_recipes(raw, where), hans=hans,
+        split=str(raw.get("split", "dev")), per_language=bool(raw.get("per_language", False)),
+        data_dir=raw.get("data_dir"), train=dict(raw.get("train") or {}), evaluate=dict(raw.get("evaluate") or {}),
+        attack=dict(raw.get("attack") or {}), functions=functions, extra_cells=extra,
+        out_dir=str(raw.get("out_dir") or default_out), executor=executor, slurm=dict(raw.get("slurm") or {}),
+        ray=dict(raw.get("ray") or {}), cost=dict(raw.get("cost") or {}),
+    )

@@ -1,0 +1,193 @@
+"""The plan of a sweep: a list of cells in dependency order.
+
+A cell is one job writing one run dir: ``{"fn": "module:func", "kwargs": {...}, "out": run_dir, "deps": [...]}``.
+Its run dir is keyed by ``cell_hash`` = hash(fn, kwargs, hashes of the cells it depends on), so an unchanged cell
+keeps its directory (and its finished results) when the sweep config grows, and a changed one gets a fresh one.
+Train cells: model x regime x seed. Evaluate / attack (per recipe) / hans cells depend on their train cell.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UserError
+from .config import SweepConfig, stable_hash
+
+DEP = "@cell:"  # placeholder in kwargs for "the run dir of the cell with this hash"
+
+
+@dataclass
+class Cell:
+    name: str  # human-readable, unique in the plan
+    kind: str  # train | evaluate | attack | hans | custom
+    fn: str
+    kwargs: dict[str, Any]
+    deps: list[str] = field(default_factory=list)  # cell hashes
+    cell_hash: str = ""
+    out: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)  # model, regime, seed, recipe, langs (for the cost model)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "kind": self.kind, "fn": self.fn, "kwargs": self.kwargs, "out": self.out,
+                "deps": self.deps, "cell_hash": self.cell_hash}
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:60]
+
+
+def _make(name: str, kind: str, fn: str, kwargs: dict[str, Any], deps: list[Cell], meta: dict[str, Any]) -> Cell:
+    dep_hashes = [d.cell_hash for d in deps]
+    h = stable_hash({"fn": fn, "kwargs": kwargs, "deps": dep_hashes})
+    return Cell(name, kind, fn, kwargs, dep_hashes, h, meta=meta)
+
+
+def regime_arg(regime: str) -> str:
+    return "none" if regime == "baseline" else regime
+
+
+def build_plan(cfg: SweepConfig, out_root: str | Path | None = None) -> list[Cell]:
+    """Every cell of the study, dependencies first; ``out`` filled in under ``out_root``."""
+    cells: list[Cell] = []
+    lang_groups = [[lang] for lang in cfg.langs] if cfg.per_language else [list(cfg.langs)]
+    data = {"data_dir": cfg.data_dir} if cfg.data_dir else {}
+    for model in cfg.models:
+        for regime in cfg.regimes:
+            for seed in cfg.seeds:
+                tag = f"{slug(model)}_{slug(regime)}_s{seed}"
+                meta = {"model": model, "regime": regime, "seed": seed}
+                train = _make(f"train/{tag}", "train", cfg.functions["train"],
+                              {"model": model, "intermediate": regime_arg(regime), "seed": seed, **data, **cfg.train},
+                              [], meta)
+                cells.append(train)
+                ckpt = DEP + train.cell_hash
+                for langs in lang_groups:
+                    ltag = f"_{langs[0]}" if cfg.per_language else ""
+                    cells.append(_make(f"evaluate/{tag}{ltag}", "evaluate", cfg.functions["evaluate"],
+                                       {"model": ckpt, "langs": langs, "split": cfg.split, **data, **cfg.evaluate},
+                                       [train], {**meta, "langs": langs}))
+                for spec in cfg.recipes:  # attack_run attacks one language per run dir
+                    name, options = spec["name"], spec.get("options")
+                    for lang in cfg.langs:
+                        kwargs = {"model": ckpt, "recipe": name, "lang": lang, "split": cfg.split, **data,
+                                  **cfg.attack, **({"options": options} if options else {})}
+                        cells.append(_make(f"attack/{tag}_{slug(name)}_{lang}", "attack", cfg.functions["attack"],
+                                           kwargs, [train], {**meta, "langs": [lang], "recipe": name}))
+                if cfg.hans:
+                    hans_langs = cfg.hans.get("langs", cfg.hans.get("lang")) or []
+                    cells.append(_make(f"hans/{tag}", "hans", cfg.functions["hans"], {"model": ckpt, **cfg.hans},
+                                       [train], {**meta, "langs": [hans_langs] if isinstance(hans_langs, str)
+                                                 else list(hans_langs)}))
+    by_name = {c.name: c for c in cells}
+    for spec in cfg.extra_cells:
+        deps = []
+        for d in spec.get("deps") or []:
+            if d not in by_name:
+                raise UserError(f"cell {spec['name']!r} depends on {d!r}, which is not defined before it")
+            deps.append(by_name[d])
+        kwargs = {k: (DEP + by_name[v[len("@"):]].cell_hash if isinstance(v, str) and v.startswith("@")
+                      and v[1:] in by_name else v) for k, v in (spec.get("kwargs") or {}).items()}
+        cell = _make(str(spec["name"]), str(spec.get("kind", "custom")), str(spec["fn"]), kwargs, deps,
+                     dict(spec.get("meta") or {}))
+        by_name[cell.name] = cell
+        cells.append(cell)
+    names = [c.name for c in cells]
+    if len(set(names)) != len(names):
+        raise UserError("the sweep config yields duplicate cells (repeated model, regime, seed or recipe?)")
+    root = Path(out_root if out_root is not None else cfg.out_dir)
+    outs = {c.cell_hash: str(root / f"{c.name}-{c.cell_hash[:10]}") for c in cells}
+    for c in cells:
+        c.out = outs[c.cell_hash]
+        c.kwargs = resolve_deps(c.kwargs, outs)
+    return cells
+
+
+def resolve_deps(kwargs: dict[str, Any], outs: dict[str, str]) -> dict[str, Any]:
+    def one(v: Any) -> Any:
+        if isinstance(v, str) and v.startswith(DEP):
+            return outs[v[len(DEP):]]
+        if isinstance(v, list):
+            return [one(x) for x in v]
+        if isinstance(v, dict):
+            return {k: one(x) for k, x in v.items()}
+        return v
+
+    return {k: one(v) for k, v in kwargs.items()}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# the dry-run cost model: seconds ~ work units x parameters, constants overridable under `cost:` in the YAML.
+
+# Rough non-embedding parameter counts for names the dry run can price without loading anything.
+KNOWN_PARAMS = {"xlm-roberta-base": 85e6, "xlm-roberta-large": 303e6, "xlm-roberta-xl": 2.2e9,
+                "xlm-roberta-xxl": 9.7e9, "multilingual-e5-small": 21e6, "multilingual-e5-base": 85e6,
+                "multilingual-e5-large": 303e6, "e5-small": 21e6}
+COST_DEFAULTS = {
+    # CPU-ish seconds per example per 1e6 non-embedding params; a forward+backward ~ 3 forwards.
+    "forward_s_per_example_per_mparam": 2.5e-4,
+    "train_multiplier": 3.0,
+    "queries_per_attack": 60,
+    "intermediate_examples": 2000,  # per task, when the config gives no intermediate_limit
+    "target_examples": 19647,  # MNLI stand-in size, when the config gives no target_limit
+    "eval_examples_per_lang": 2490,  # XNLI dev
+    "hans_examples_per_lang": 30 * 1000,
+    "overhead_s": 5.0,  # process start, model load
+}
+
+
+def model_params(model: str) -> float:
+    """Approximate non-embedding parameters from a model name (ladder names: e5-small-L<k> = k/12 of e5-small)."""
+    base = model.rsplit("/", 1)[-1].lower()
+    m = re.match(r"(.*?)-l(\d+)\b", base)
+    if m and m.group(1) in KNOWN_PARAMS:
+        return KNOWN_PARAMS[m.group(1)] * int(m.group(2)) / 12
+    return KNOWN_PARAMS.get(base, 100e6)
+
+
+def estimate_seconds(cell: Cell, cfg: SweepConfig) -> float:
+    c = {**COST_DEFAULTS, **cfg.cost}
+    meta = cell.meta
+    mparams = model_params(str(meta.get("model", ""))) / 1e6
+    fwd = c["forward_s_per_example_per_mparam"] * mparams
+    kw = cell.kwargs
+    if cell.kind == "train":
+        n_inter = 0.0
+        if meta.get("regime", "baseline") != "baseline":
+            tasks = 5 if meta["regime"] == "multitask" else len(str(meta["regime"]).split(","))
+            n_inter = tasks * (kw.get("intermediate_limit") or c["intermediate_examples"]) * \
+                kw.get("intermediate_epochs", 3.0)
+        n_target = (kw.get("target_limit") or c["target_examples"]) * kw.get("target_epochs", 2.0)
+        batch = kw.get("batch_size", 32)
+        for key, n in (("intermediate_max_steps", "n_inter"), ("target_max_steps", "n_target")):
+            if kw.get(key):
+                if n == "n_inter" and n_inter:
+                    n_inter = min(n_inter, kw[key] * batch)
+                elif n == "n_target":
+                    n_target = min(n_target, kw[key] * batch)
+        work = (n_inter + n_target) * c["train_multiplier"]
+    else:
+        langs = sum(8 if "all" in str(x) else 1 for x in meta.get("langs") or [1])  # all-covered HANS: 8
+        if cell.kind == "evaluate":
+            work = langs * (kw.get("limit") or c["eval_examples_per_lang"])
+        elif cell.kind == "attack":
+            work = langs * (kw.get("limit") or c["eval_examples_per_lang"]) * c["queries_per_attack"]
+        elif cell.kind == "hans":
+            n = kw.get("n_per_subcase")
+            work = langs * (30 * n if n else c["hans_examples_per_lang"])
+        else:
+            return float(meta.get("seconds", c["overhead_s"]))
+    return c["overhead_s"] + work * fwd
+
+
+def format_seconds(s: float) -> str:
+    if not math.isfinite(s):
+        return "?"
+    if s < 90:
+        return f"{s:.0f}s"
+    if s < 5400:
+        return f"{s / 60:.0f}min"
+    return f"{s / 3600:.1f}h"

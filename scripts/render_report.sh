@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Render a report.html to PNG with headless Chromium (apt-get install -y chromium).
+# usage: scripts/render_report.sh reports/NAME/report.html reports/NAME/report.png [WIDTH HEIGHT]
+set -euo pipefail
+exec python -m robustxnli.report.screenshot "$@"

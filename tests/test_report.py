@@ -1,0 +1,209 @@
+"""Report: statistics against hand-computed values, bootstrap coverage, partial sweeps, self-contained HTML."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from robustxnli.errors import UserError
+from robustxnli.report.build import build_report
+from robustxnli.report.load import example_frame, find_runs
+from robustxnli.report.stats import bootstrap_cells, ols_slope, paired_cells, percentile_ci
+from robustxnli.report.synthetic import model_manifest, write_run, write_study
+
+IDS = ["xnli-dev-000000", "xnli-dev-000001", "xnli-dev-000002", "xnli-dev-000003"]
+
+
+def _eval(root: Path, size: str, params: float, regime: str, seed: int, correct: list[int], lang: str = "en"):
+    recs = [{"id": i, "lang": lang, "label": 0, "pred": 0 if c else 2, "correct": bool(c), "probs": [1, 0, 0]}
+            for i, c in zip(IDS, correct)]
+    write_run(root / f"eval-{size}-{regime}-{seed}-{lang}", {**model_manifest(size, params, regime, seed),
+                                                             "kind": "evaluate"}, recs)
+
+
+def _attack(root: Path, size: str, params: float, regime: str, seed: int, clean: list[int], status: list[str],
+            recipe: str = "charswap"):
+    recs = [{"id": i, "lang": "en", "label": 0, "clean_pred": 0 if c else 1, "adv_pred": 1, "status": s}
+            for i, c, s in zip(IDS, clean, status)]
+    write_run(root / f"atk-{size}-{regime}-{seed}-{recipe}", {**model_manifest(size, params, regime, seed),
+                                                              "kind": "attack", "recipe": recipe}, recs)
+
+
+@pytest.fixture()
+def hand_runs(tmp_path):
+    """Two sizes (1e7, 1e8 non-embedding params), one language, 4 examples, seed 1.
+
+    clean:  A baseline 1010, squad 1110 -> Δ +0.25;  B baseline 1000, squad 1111 -> Δ +0.75  => slope +0.5/decade
+    robust (clean-correct and failed): A base 1000, squad 1100 -> +0.25;  B base 0000, squad 1111 -> +1.0
+            => slope +0.75/decade; adversarial − clean = +0.25/decade.
+    Clean of B comes only from the attack runs (no evaluate run for B)."""
+    root = tmp_path / "runs"
+    _eval(root, "A", 1e7, "baseline", 1, [1, 0, 1, 0])
+    _eval(root, "A", 1e7, "squad", 1, [1, 1, 1, 0])
+    _attack(root, "A", 1e7, "baseline", 1, [1, 0, 1, 0], ["failed", "skipped", "succeeded", "skipped"])
+    _attack(root, "A", 1e7, "squad", 1, [1, 1, 1, 0], ["failed", "failed", "succeeded", "skipped"])
+    _attack(root, "B", 1e8, "baseline", 1, [1, 0, 0, 0], ["succeeded", "skipped", "skipped", "skipped"])
+    _attack(root, "B", 1e8, "squad", 1, [1, 1, 1, 1], ["failed", "failed", "failed", "failed"])
+    return root
+
+
+def test_delta_and_slope_by_hand(hand_runs, tmp_path):
+    head = build_report([hand_runs], tmp_path / "rep", n_boot=200)
+    delta = pd.read_csv(tmp_path / "rep" / "tables" / "delta.csv")
+    d = delta[delta.lang == "en"].set_index(["size", "condition"]).delta
+    assert d[("A", "clean")] == pytest.approx(0.25) and d[("B", "clean")] == pytest.approx(0.75)
+    assert d[("A", "charswap")] == pytest.approx(0.25) and d[("B", "charswap")] == pytest.approx(1.0)
+    slopes = pd.read_csv(tmp_path / "rep" / "tables" / "slopes.csv")
+    s = slopes[slopes.x == "log10(params_non_embedding)"].set_index("condition").estimate
+    assert s["clean"] == pytest.approx(0.5) and s["charswap"] == pytest.approx(0.75)
+    assert s["charswap - clean"] == pytest.approx(0.25)
+    total = slopes[slopes.x == "log10(params_total)"].set_index("condition").estimate  # total = 1.6 x non-emb
+    assert total["clean"] == pytest.approx(0.5)
+    acc = pd.read_csv(tmp_path / "rep" / "tables" / "accuracy.csv")
+    a = acc[acc.lang == "en"].set_index(["size", "regime", "condition"])
+    assert a.at[("B", "baseline", "clean"), "accuracy"] == pytest.approx(0.25)
+    assert a.at[("A", "squad", "charswap"), "accuracy"] == pytest.approx(0.5)
+    assert a.at[("A", "squad", "charswap"), "attack_success_rate"] == pytest.approx(1 / 3)  # 1 of 3 attacked
+    assert "+25.0 points per decade" in head["answer"] and "95% CI" in head["answer"]
+    assert "cannot decide" in head["answer"] or "Yes" in head["answer"] or "No:" in head["answer"]
+
+
+def test_pairing_by_id_and_seed(tmp_path):
+    """Ids and seeds present in only one regime are not paired; Δ is the mean over seeds of per-seed means."""
+    root = tmp_path / "runs"
+    _eval(root, "A", 1e7, "baseline", 1, [0, 0, 0, 0])
+    _eval(root, "A", 1e7, "squad", 1, [1, 1, 0, 0])
+    _eval(root, "A", 1e7, "baseline", 2, [0, 0, 1, 1])
+    _eval(root, "A", 1e7, "squad", 2, [0, 0, 1, 1])
+    _eval(root, "A", 1e7, "squad", 3, [1, 1, 1, 1])  # no baseline seed 3: unpaired
+    ex = example_frame(find_runs([root]))
+    ex = ex[~((ex.regime == "baseline") & (ex.seed == 1) & (ex.id == IDS[0]))]  # drop one baseline record
+    pc = paired_cells(ex, "squad")
+    d = pc.cells[("clean", "A", "en")]
+    assert pc.seeds["A"] == [1, 2, 3] and np.isnan(d[0, 0]) and np.isnan(d[2]).all()
+    from robustxnli.report.stats import cell_mean
+
+    assert cell_mean(d) == pytest.approx(np.mean([1 / 3, 0.0]))  # seed1: (1+0+0)/3, seed2: 0
+
+
+def test_bootstrap_coverage_of_known_slope():
+    """100 synthetic studies with a known slope of Δ on log10(params): the 95% CI covers it ≥ 88% of the time."""
+    rng = np.random.default_rng(7)
+    logp = np.array([7.0, 7.5, 8.0, 8.5])
+    true_slope, n_ids, n_seeds = 0.04, 300, 2
+    base_p = 0.6 + rng.normal(0, 0.1, n_ids).clip(-0.3, 0.3)  # per-example difficulty, shared across sizes
+    covered = 0
+    for draw in range(100):
+        cells, lang_of, size_of = {}, {}, {}
+        for s, lp in enumerate(logp):
+            benefit = true_slope * (lp - 7.0)
+            b = rng.random((n_seeds, n_ids)) < base_p
+            r = rng.random((n_seeds, n_ids)) < base_p + benefit
+            cells[s] = r.astype(float) - b
+            lang_of[s], size_of[s] = "en", s
+        draws = bootstrap_cells(cells, lang_of, size_of, {"en": n_ids}, {s: n_seeds for s in size_of}, 400, draw)
+        slope = ols_slope(logp, np.stack([draws[s] for s in range(4)], -1))
+        lo, hi = percentile_ci(slope)
+        covered += lo <= true_slope <= hi
+    assert covered >= 88, covered
+
+
+def test_ols_slope_matches_numpy():
+    x, y = np.array([1.0, 2.0, 4.0]), np.array([[1.0, 3.0, 2.0], [0.0, 1.0, 3.0]])
+    assert ols_slope(x, y) == pytest.approx([np.polyfit(x, row, 1)[0] for row in y])
+    assert np.isnan(ols_slope(np.array([1.0]), np.array([2.0])))
+
+
+def test_partial_sweep_shows_missing_cells(tmp_path):
+    root = write_study(tmp_path / "runs", {"S": 2e7, "M": 6e7, "L": 3e8}, seeds=(1, 2), n=60,
+                       skip=[("L", "squad", s, "attack", "wordswap") for s in (1, 2)]
+                       + [("M", "squad", 2, "evaluate")] + [("M", "squad", 2, "attack", r) for r in
+                                                             ("charswap", "wordswap")])
+    # an unfinished run is ignored, not half-read
+    (root / "eval-L-squad-s1" / "manifest.json").write_text(json.dumps({"status": "running", "kind": "evaluate"}))
+    head = build_report([root], tmp_path / "rep", n_boot=100)
+    acc = pd.read_csv(tmp_path / "rep" / "tables" / "accuracy.csv")
+    cell = acc[(acc["size"] == "L") & (acc.regime == "squad") & (acc.condition == "wordswap")]
+    assert len(cell) == 5 and cell.accuracy.isna().all() and (cell.n_seeds == 0).all()  # 4 langs + all, missing
+    adv = acc[(acc["size"] == "L") & (acc.regime == "squad") & (acc.condition == "adversarial")]
+    assert adv.accuracy.isna().all()  # pooled over recipes needs every recipe: not averaged over what is there
+    m = acc[(acc["size"] == "M") & (acc.regime == "squad") & (acc.condition == "clean") & (acc.lang == "en")]
+    assert int(m.n_seeds.iloc[0]) == 1
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "cells have no runs" in md and "L/squad/wordswap/en" in md
+    assert "(1/2 seeds)" in md and "| — |" in md
+    assert "ignored (not done)" in md
+    delta = pd.read_csv(tmp_path / "rep" / "tables" / "delta.csv")
+    assert delta[(delta["size"] == "L") & (delta.condition == "wordswap")].delta.isna().all()
+    assert head["sizes"] == ["S", "M", "L"]
+
+
+def test_html_is_self_contained(tmp_path):
+    root = write_study(tmp_path / "runs", {"S": 2e7, "L": 3e8}, seeds=(1,), n=40)
+    build_report([root], tmp_path / "rep", n_boot=50, command="robustxnli report runs --out rep")
+    html = (tmp_path / "rep" / "report.html").read_text()
+    assert html.count("<img") == 4 and html.count('src="data:image/png;base64,') == 4
+    assert not re.search(r'(src|href)="(?!data:)', html)  # no external asset, no link
+    assert "<script" not in html and "<link" not in html and "@import" not in html
+    assert "SYNTHETIC run directory" in html  # caveats collected from manifests
+    assert "synthetic --size S --regime baseline --seed 1" in html  # exact commands
+    assert "robustxnli report runs --out rep" in html and "python:" in html  # this command, versions
+    assert (tmp_path / "rep" / "tables" / "slopes.parquet").exists()
+
+
+def test_cannot_decide_cases(tmp_path):
+    only_base = tmp_path / "a"
+    _eval(only_base, "A", 1e7, "baseline", 1, [1, 0, 1, 0])
+    _eval(only_base, "B", 1e8, "baseline", 1, [1, 1, 1, 0])
+    assert "cannot decide" in build_report([only_base], tmp_path / "ra", n_boot=20)["answer"]
+    no_base = tmp_path / "b"
+    _eval(no_base, "A", 1e7, "squad", 1, [1, 0, 1, 0])
+    assert "no baseline runs" in build_report([no_base], tmp_path / "rb", n_boot=20)["answer"]
+    one_size = tmp_path / "c"
+    _attack(one_size, "A", 1e7, "baseline", 1, [1, 0, 1, 0], ["failed"] * 4)
+    _attack(one_size, "A", 1e7, "squad", 1, [1, 1, 1, 0], ["failed"] * 4)
+    ans = build_report([one_size], tmp_path / "rc", n_boot=20)["answer"]
+    assert "cannot decide" in ans and "1 model size" in ans
+
+
+def test_sweep_hash_mismatch_is_refused(tmp_path, hand_runs):
+    from robustxnli.report.commands import register  # noqa: F401 - the command module imports cleanly
+    from robustxnli.sweep.config import load_config
+
+    cfg = tmp_path / "sweep.yaml"
+    cfg.write_text("models: [A, B]\nregimes: [baseline, squad]\nlangs: [en]\n")
+    good = load_config(cfg).sweep_hash
+    m = hand_runs / "eval-A-baseline-1-en" / "manifest.json"
+    manifest = json.loads(m.read_text())
+    m.write_text(json.dumps({**manifest, "sweep_hash": good}))
+    build_report([hand_runs], tmp_path / "ok", sweep_config=cfg, n_boot=20)
+    m.write_text(json.dumps({**manifest, "sweep_hash": "0123456789abcdef"}))
+    with pytest.raises(UserError, match="different sweep configuration"):
+        build_report([hand_runs], tmp_path / "bad", sweep_config=cfg, n_boot=20)
+
+
+def test_report_cli(hand_runs, tmp_path, capsys):
+    from robustxnli.cli import main
+
+    main(["report", str(hand_runs), "--out", str(tmp_path / "rep"), "--n-boot", "50"])
+    out = capsys.readouterr().out
+    assert "points per decade" in out and (tmp_path / "rep" / "report.html").exists()
+    with pytest.raises(SystemExit) as err:
+        main(["report", str(tmp_path / "empty"), "--out", str(tmp_path / "r2")])
+    assert err.value.code == 2
+
+
+def test_render_png_with_chromium(tmp_path):
+    from robustxnli.report.screenshot import find_chromium, render_png
+
+    if find_chromium() is None:
+        pytest.skip("chromium not installed")
+    root = write_study(tmp_path / "runs", {"S": 2e7, "L": 3e8}, seeds=(1,), n=40)
+    build_report([root], tmp_path / "rep", n_boot=50)
+    png = render_png(tmp_path / "rep" / "report.html", tmp_path / "rep" / "report.png", 800, 600)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000

@@ -1,0 +1,229 @@
+"""Sweep: config -> plan (hash-keyed run dirs), dry-run cost, executors (local, Ray, submitit) on toy cells,
+and resume after a SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from robustxnli.errors import UserError
+from robustxnli.sweep.config import load_config
+from robustxnli.sweep.executors import DONE, PENDING, cell_state, levels, run_plan
+from robustxnli.sweep.plan import build_plan, estimate_seconds
+
+REPO = Path(__file__).resolve().parents[1]
+TOY = "robustxnli.sweep.toy:count_cell"
+
+
+def toy_config(tmp_path: Path, n: int = 5, sleep: float = 0.0, fail: str | None = None) -> dict:
+    """A chain root -> a1..a{n-1} (each needs root), all writing to one counter file."""
+    counter = str(tmp_path / "counter.txt")
+    cells = [{"name": "root", "fn": TOY, "kwargs": {"name": "root", "counter": counter, "sleep": sleep}}]
+    for i in range(1, n):
+        cells.append({"name": f"a{i}", "fn": TOY, "deps": ["root"],
+                      "kwargs": {"name": f"a{i}", "counter": counter, "sleep": sleep, "needs": "@root",
+                                 "fail": f"a{i}" == fail}})
+    return {"name": "toy", "out_dir": str(tmp_path / "runs"), "cells": cells}
+
+
+def counts(tmp_path: Path) -> dict[str, int]:
+    lines = (tmp_path / "counter.txt").read_text().split("\n") if (tmp_path / "counter.txt").exists() else []
+    out: dict[str, int] = {}
+    for line in filter(None, lines):
+        out[line] = out.get(line, 0) + 1
+    return out
+
+
+# --- config and plan -----------------------------------------------------------------------------------------
+
+def test_cpu_config_plan():
+    cfg = load_config(REPO / "configs" / "sweep_cpu.yaml")
+    assert cfg.models == ["e5-small-L3", "e5-small-L6", "e5-small-L12"]
+    assert "baseline" in cfg.regimes and len(cfg.regimes) >= 2 and len(cfg.recipes) == 2 and cfg.hans
+    assert len(cfg.langs) >= 4 and len({"ru", "zh", "ar", "hi", "th", "el", "bg", "ur"} & set(cfg.langs)) >= 2
+    cells = build_plan(cfg, "/tmp/x")
+    kinds = [c.kind for c in cells]
+    n_models = 3 * 2 * 1
+    assert kinds.count("train") == n_models and kinds.count("evaluate") == n_models
+    assert kinds.count("attack") == 2 * len(cfg.langs) * n_models and kinds.count("hans") == n_models
+    attack = next(c for c in cells if c.kind == "attack")
+    assert attack.kwargs["lang"] in cfg.langs and attack.kwargs["recipe"] == cfg.recipes[0]["name"]
+    by_hash = {c.cell_hash: c for c in cells}
+    seen = set()
+    for c in cells:  # dependencies first, and the checkpoint argument is the train cell's run dir
+        assert all(d in seen for d in c.deps)
+        seen.add(c.cell_hash)
+        if c.kind != "train":
+            assert c.kwargs["model"] == by_hash[c.deps[0]].out
+            assert c.out.startswith("/tmp/x/") and c.cell_hash[:10] in c.out
+    assert [c.cell_hash for c in build_plan(cfg, "/elsewhere")] == [c.cell_hash for c in cells]  # path-independent
+    assert len(levels(cells)) == 2
+
+
+def test_hashes_follow_config_changes():
+    raw = yaml.safe_load((REPO / "configs" / "sweep_cpu.yaml").read_text())
+    base = build_plan(load_config(raw), "/r")
+    more = build_plan(load_config({**raw, "seeds": [1, 2]}), "/r")
+    assert {c.cell_hash for c in base} < {c.cell_hash for c in more}  # adding a seed keeps the finished cells
+    assert load_config({**raw, "seeds": [1, 2]}).sweep_hash != load_config(raw).sweep_hash
+    assert load_config({**raw, "out_dir": "x", "executor": "ray"}).sweep_hash == load_config(raw).sweep_hash
+    lr = build_plan(load_config({**raw, "train": {**raw["train"], "lr": 1e-4}}), "/r")
+    # a training change re-keys the train cells and everything downstream of them
+    assert not {c.cell_hash for c in lr} & {c.cell_hash for c in base}
+
+
+def test_paper_config_and_cost():
+    cfg = load_config(REPO / "configs" / "sweep_paper.yaml")
+    assert len(cfg.models) == 3 and "facebook/xlm-roberta-xl" in cfg.models
+    assert cfg.seeds == [1, 2, 3] and len(cfg.langs) == 15 and "multitask" in cfg.regimes
+    cells = build_plan(cfg, "/r")
+    train = [c for c in cells if c.kind == "train"]
+    assert len(train) == 3 * len(cfg.regimes) * 3
+    t = {c.meta["model"]: estimate_seconds(c, cfg) for c in train if c.meta["regime"] == "baseline"}
+    assert t["FacebookAI/xlm-roberta-base"] < t["FacebookAI/xlm-roberta-large"] < t["facebook/xlm-roberta-xl"]
+
+
+def test_bad_configs(tmp_path):
+    with pytest.raises(UserError, match="unknown key"):
+        load_config({"models": ["m"], "modles": 1})
+    with pytest.raises(UserError, match="unknown language"):
+        load_config({"models": ["m"], "langs": ["xx"]})
+    with pytest.raises(UserError, match="module:function"):
+        load_config({"models": ["m"], "functions": {"train": "nofunction"}})
+    with pytest.raises(UserError, match="does not exist"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_dry_run_cli(tmp_path, capsys):
+    from robustxnli.cli import main
+
+    main(["sweep", str(REPO / "configs" / "sweep_cpu.yaml"), "--dry-run", "--out", str(tmp_path / "r")])
+    out = capsys.readouterr().out
+    assert "78 cells (6 train, 6 evaluate, 60 attack, 6 hans)" in out and "78 to run" in out and "estimated" in out
+    assert not (tmp_path / "r").exists()  # a dry run writes nothing
+
+
+# --- executors -------------------------------------------------------------------------------------------------
+
+def test_local_executor_runs_skips_and_blocks(tmp_path):
+    cfg = load_config(toy_config(tmp_path, n=4))
+    cells = build_plan(cfg)
+    assert all(cell_state(c) == PENDING for c in cells)
+    res = run_plan(cells, "local", {"sweep_hash": cfg.sweep_hash})
+    assert len(res.ran) == 4 and not res.failed
+    assert all(cell_state(c) == DONE for c in cells)
+    assert counts(tmp_path) == {f"{w} {n}": 1 for n in ["root", "a1", "a2", "a3"] for w in ("start", "end")}
+    import json
+
+    m = json.loads((Path(cells[1].out) / "manifest.json").read_text())
+    assert m["sweep_hash"] == cfg.sweep_hash and m["cell_hash"] == cells[1].cell_hash and m["kind"] == "toy"
+    res = run_plan(cells, "local")
+    assert len(res.skipped) == 4 and not res.ran  # nothing recomputed
+    assert counts(tmp_path)["start root"] == 1
+
+
+def test_failed_cell_blocks_only_dependents(tmp_path):
+    raw = toy_config(tmp_path, n=3)
+    counter = raw["cells"][0]["kwargs"]["counter"]
+    raw["cells"][0]["kwargs"]["fail"] = True  # root fails: a1, a2 are blocked
+    raw["cells"].append({"name": "free", "fn": TOY, "kwargs": {"name": "free", "counter": counter}})
+    res = run_plan(build_plan(load_config(raw)), "local")
+    assert list(res.failed) == ["root"] and res.blocked == ["a1", "a2"] and res.ran == ["free"]
+
+
+def test_sweep_command_reports_failures(tmp_path):
+    from robustxnli.sweep.run import sweep
+
+    raw = toy_config(tmp_path, n=3, fail="a2")
+    (tmp_path / "toy.yaml").write_text(yaml.safe_dump(raw))
+    with pytest.raises(UserError, match="a2: RuntimeError: a2: failing on purpose"):
+        sweep(tmp_path / "toy.yaml")
+    raw["cells"][2]["kwargs"]["fail"] = False  # fixing a cell changes its hash -> a fresh run dir; others skipped
+    (tmp_path / "toy.yaml").write_text(yaml.safe_dump(raw))
+    res = sweep(tmp_path / "toy.yaml")
+    assert res.ran == ["a2"] and sorted(res.skipped) == ["a1", "root"]
+
+
+def test_killed_sweep_resumes_without_recomputing(tmp_path):
+    """SIGKILL a sweep subprocess mid-way, re-run it: finished cells are not recomputed, the rest complete."""
+    raw = toy_config(tmp_path, n=6, sleep=0.4)
+    cfg_path = tmp_path / "toy.yaml"
+    cfg_path.write_text(yaml.safe_dump(raw))
+    cmd = [sys.executable, "-m", "robustxnli.cli", "sweep", str(cfg_path)]
+    env = {**os.environ, "ROBUSTXNLI_PROGRESS": "0"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and sum(k.startswith("end") for k in counts(tmp_path)) < 3:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    cells = build_plan(load_config(raw))
+    done_at_kill = {c.name for c in cells if cell_state(c) == DONE}
+    before = counts(tmp_path)
+    assert 2 <= len(done_at_kill) < 6, before
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    after = counts(tmp_path)
+    assert all(cell_state(c) == DONE for c in cells)
+    assert all(after.get(f"end {c.name}", 0) >= 1 for c in cells), after  # every cell finished
+    # finished cells were not run again; only the cell cut mid-way (if any) ran twice
+    assert all(after[f"start {n}"] == before[f"start {n}"] == 1 for n in done_at_kill), (before, after)
+    assert sum(after.values()) - sum(before.values()) <= 2 * (6 - len(done_at_kill))
+
+
+def test_ray_executor(tmp_path):
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        cells = build_plan(load_config(toy_config(tmp_path, n=3)))
+        res = run_plan(cells, "ray")
+        assert sorted(res.ran) == ["a1", "a2", "root"] and not res.failed
+        assert all(cell_state(c) == DONE for c in cells)
+        assert len(run_plan(cells, "ray").skipped) == 3
+    finally:
+        ray.shutdown()
+    assert counts(tmp_path)["start root"] == 1
+
+
+def test_submitit_debug_executor(tmp_path):
+    """DebugExecutor runs jobs in-process (and opens pdb on an exception: so no failing cell here)."""
+    pytest.importorskip("submitit")
+    cells = build_plan(load_config(toy_config(tmp_path, n=3)))
+    res = run_plan(cells, "slurm", options={"cluster": "debug"}, folder=tmp_path / "submitit")
+    assert sorted(res.ran) == ["a1", "a2", "root"] and not res.failed
+
+
+def test_submitit_local_executor_failure(tmp_path):
+    """LocalExecutor runs each job in its own process, like Slurm; a failing cell is reported with its error."""
+    pytest.importorskip("submitit")
+    cells = build_plan(load_config(toy_config(tmp_path, n=3, fail="a2")))
+    res = run_plan(cells, "slurm", options={"cluster": "local", "timeout_min": 5}, folder=tmp_path / "submitit")
+    assert sorted(res.ran) == ["a1", "root"] and list(res.failed) == ["a2"]
+    assert "failing on purpose" in res.failed["a2"]
+    assert counts(tmp_path)["end root"] == 1
+
+
+def test_sweep_cell_with_real_evaluate_then_report(tmp_path, tiny_model_dir, data_dir):
+    """A sweep cell calling the real evaluate_run writes a contract run dir that the report reads."""
+    from robustxnli.report.build import build_report
+
+    raw = {"name": "real", "out_dir": str(tmp_path / "runs"), "cells": [
+        {"name": "eval", "kind": "evaluate", "fn": "robustxnli.evaluation.run:evaluate_run",
+         "kwargs": {"model": str(tiny_model_dir), "langs": ["en", "de"], "limit": 4, "data_dir": str(data_dir)}}]}
+    (tmp_path / "real.yaml").write_text(yaml.safe_dump(raw))
+    from robustxnli.sweep.run import sweep
+
+    assert sweep(tmp_path / "real.yaml").ran == ["eval"]
+    assert sweep(tmp_path / "real.yaml").skipped == ["eval"]
+    head = build_report([tmp_path / "runs"], tmp_path / "rep", sweep_config=tmp_path / "real.yaml", n_boot=20)
+    assert head["runs"]["evaluate"] == 1 and head["langs"] == ["de", "en"]
+    assert "cannot decide" in head["answer"]  # one model, no baseline/intermediate pair
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "robustxnli.evaluation.run:evaluate_run(out=" in md and "sweep" in md
