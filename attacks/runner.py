@@ -133,13 +133,16 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _check_same_run(run: RunDir, fields: dict[str, Any]) -> None:
-    old = run.manifest()
-    if not old:
+def _check_same_run(path: Path, fields: dict[str, Any]) -> None:
+    """Resuming into a directory made by another run (other recipe, language, seed, options...) is refused."""
+    from robustxnli.rundir import MANIFEST, read_json
+
+    if not (path / MANIFEST).exists():
         return
+    old = read_json(path / MANIFEST)
     for key in IDENTITY:
         if key in old and _norm(old[key]) != _norm(fields.get(key)):
-            raise UserError(f"{run.path} holds a different run ({key}: {old[key]!r} there, {fields.get(key)!r} now); "
+            raise UserError(f"{path} holds a different run ({key}: {old[key]!r} there, {fields.get(key)!r} now); "
                             "choose another --out, or delete that directory to start over")
 
 
@@ -190,21 +193,21 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
         raise UserError(f"no XNLI {split} examples for {lang} (empty data file?)")
     options = _jsonable(dict(options or {}))
 
-    run = RunDir(out or default_out(clf.name, lang, rec.name, seed))
+    run_path = Path(out or default_out(clf.name, lang, rec.name, seed))
     identity = {"kind": "attack", "checkpoint": clf.manifest_fields()["checkpoint"], "lang": lang,
                 "recipe": rec.name, "split": split, "perturb": perturb, "attack_seed": seed, "options": options}
-    _check_same_run(run, identity)
+    _check_same_run(run_path, identity)
+    ctx = make_context(clf, lang, perturb, seed, options)
+    attack = rec.build(ctx)  # before the run dir exists: a recipe refusing its options leaves nothing behind
     try:
         data_sha = load_task("xnli", split, lang, data_dir, limit=1).sha256
     except UserError:
         data_sha = {}
+    run = RunDir(run_path)
     run.write_manifest(**{**clf.manifest_fields(), **identity}, status="running", limit=limit,
                        recipe_citation=rec.citation, recipe_source=rec.source, recipe_languages=list(rec.languages),
-                       data_sha256=data_sha, hyperparameters={"perturb": perturb, "attack_seed": seed, **options})
-
-    ctx = make_context(clf, lang, perturb, seed, options)
-    attack = rec.build(ctx)
-    run.write_manifest(attack=str(attack))
+                       data_sha256=data_sha, hyperparameters={"perturb": perturb, "attack_seed": seed, **options},
+                       attack=str(attack))
     truncate_torn_tail(run.records_path)
     done = run.done_ids()
     todo = [e for e in examples if e.id not in done]

@@ -32,6 +32,7 @@ COMMAND_MODULES: list[str] = [
     "robustxnli.hans.commands",
     "robustxnli.report.commands",
     "robustxnli.sweep.commands",
+    "robustxnli.demo",
 ]
 
 

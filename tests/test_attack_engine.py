@@ -211,6 +211,7 @@ def test_wordsub_mlm_runs_with_a_tiny_masked_lm(classifier, data_dir, tmp_path):
 
     with pytest.raises(UserError, match="--mlm"):
         attack_run(classifier, "de", "wordsub-mlm", limit=1, out=tmp_path / "r0", data_dir=data_dir)
+    assert not (tmp_path / "r0").exists()
     summary = attack_run(classifier, "de", "wordsub-mlm", limit=3, out=tmp_path / "r1", data_dir=data_dir,
                          options={"mlm": str(mlm_dir), "encoder_dir": str(mlm_dir), "min_similarity": 0.5})
     assert summary["n"] == 3

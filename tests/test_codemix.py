@@ -85,16 +85,34 @@ def test_codemix_target_languages_are_checked(tiny_model_dir):
         rec.build(make_context(clf, "vi", options={"min_similarity": 0}))
 
 
-@pytest.mark.parametrize("lang,targets", [("de", "en,fr"), ("ru", "en"), ("zh", "en")])
-def test_codemix_end_to_end(tiny_model_dir, data_dir, tmp_path, lang, targets):
-    from robustxnli.attacks.runner import attack_run
+@pytest.fixture(scope="module")
+def sensitive_classifier(tmp_path_factory):
+    """helper A's tiny classifier with large random weights, so that attacks succeed on some examples."""
+    from test_attack_engine import build_sensitive_model
+
     from robustxnli.models import load_classifier
+
+    return load_classifier(str(build_sensitive_model(tmp_path_factory.mktemp("sensitive"))))
+
+
+@pytest.mark.parametrize("lang,targets", [("de", "en,ru"), ("ru", "en"), ("zh", "en")])
+def test_codemix_end_to_end(sensitive_classifier, data_dir, tmp_path, lang, targets):
+    from robustxnli.attacks.runner import attack_run
+    from robustxnli.rundir import iter_records
 
     for tgt in targets.split(","):
         need(lang, tgt, pivot="en")
     if not (data_dir / "xnli").exists():
         pytest.skip(f"no XNLI data under {data_dir}")
-    clf = load_classifier(str(tiny_model_dir))
-    summary = attack_run(clf, lang, "codemix", limit=3, out=tmp_path / "run", data_dir=data_dir,
+    summary = attack_run(sensitive_classifier, lang, "codemix", limit=12, out=tmp_path / "run", data_dir=data_dir,
                          options={"target_langs": targets}, progress=False)
-    assert summary["n"] == 3
+    rows = list(iter_records(tmp_path / "run" / "records.jsonl"))
+    assert summary["n"] == len(rows) == 12 and all(r["adv_premise"] == r["premise"] for r in rows)
+    won = [r for r in rows if r["status"] == "succeeded"]
+    if lang == "de":
+        assert won, "the sensitive tiny model should be fooled at least once"
+    scripts = {lang_script(t) for t in targets.split(",")}
+    for r in won:  # the hypothesis now holds words of a target language
+        added = set(r["adv_hypothesis"].split()) - set(r["hypothesis"].split())
+        letters = [c for w in added for c in w if c.isalpha()]
+        assert letters and any(in_script(c, s) for c in letters for s in scripts)

@@ -331,7 +331,8 @@ def test_evaluate_hans_run_dir_and_resume(tmp_path):
     assert run.manifest()["kind"] == "hans" and run.manifest()["status"] == "done"
     records = run.read_records()
     assert len(records) == 3 * (len(covered_subcases("de")) + len(covered_subcases("zh")))
-    assert {"id", "lang", "label", "heuristic", "subcase", "pred2", "correct", "base_model"} <= set(records[0])
+    assert {"id", "lang", "label", "heuristic", "subcase", "pred2", "correct"} <= set(records[0])
+    assert "base_model" in run.manifest() and "base_model" not in records[0]  # model facts live in the manifest
     evaluate_hans(AlwaysEntails(), "de,zh", n_per_subcase=3, seed=0, out_dir=out)  # resumes: nothing new
     assert len(run.read_records()) == len(records)
     assert json.loads((out / "summary.json").read_text())["accuracy"] == summary["accuracy"]

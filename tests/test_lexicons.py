@@ -168,23 +168,40 @@ def test_apt_package_list_covers_the_resources():
 
 
 @pytest.fixture(scope="module")
-def classifier(tiny_model_dir):
+def sensitive_classifier(tmp_path_factory):
+    """helper A's tiny classifier with large random weights, so that attacks succeed on some examples."""
+    from test_attack_engine import build_sensitive_model
+
     from robustxnli.models import load_classifier
 
-    return load_classifier(str(tiny_model_dir))
+    return load_classifier(str(build_sensitive_model(tmp_path_factory.mktemp("sensitive"))))
 
 
-@pytest.mark.parametrize("lang", ["de", "ru", "zh"])
-def test_wordsub_wordnet_end_to_end(classifier, data_dir, tmp_path, lang):
+@pytest.mark.parametrize("lang", ["en", "de", "ru", "zh"])
+def test_wordsub_wordnet_end_to_end(sensitive_classifier, data_dir, tmp_path, lang):
     from robustxnli.attacks.runner import attack_run
+    from robustxnli.attacks.text import words_from_text
+    from robustxnli.rundir import iter_records
 
     if not lexicons.synonym_sources(lang):
         pytest.skip(f"no synonym resource for {lang} installed")
     if not (data_dir / "xnli").exists():
         pytest.skip(f"no XNLI data under {data_dir}")
-    summary = attack_run(classifier, lang, "wordsub-wordnet", limit=3, out=tmp_path / "run", data_dir=data_dir,
-                         options={"min_similarity": 0}, progress=False)
-    assert summary["n"] == 3 and summary["n_succeeded"] + summary["n_failed"] + summary["n_skipped"] == 3
+    summary = attack_run(sensitive_classifier, lang, "wordsub-wordnet", limit=8, out=tmp_path / "run",
+                         data_dir=data_dir, options={"min_similarity": 0}, progress=False)
+    rows = list(iter_records(tmp_path / "run" / "records.jsonl"))
+    assert summary["n"] == len(rows) == 8 and all(r["adv_premise"] == r["premise"] for r in rows)
+    won = [r for r in rows if r["status"] == "succeeded"]
+    if lang == "en":
+        assert won, "the sensitive tiny model should be fooled at least once"
+    for r in won:
+        before, after = words_from_text(r["hypothesis"]), words_from_text(r["adv_hypothesis"])
+        if lang == "zh":
+            continue  # a swapped word can change how jieba segments its neighbours
+        changed = [(a, b) for a, b in zip(before, after) if a != b]
+        assert len(before) == len(after) and 1 <= len(changed) == r["words_changed"]
+        for old, new in changed:  # every replacement is a listed synonym (cased like the word it replaced)
+            assert new.lower() in {w.lower() for w in lexicons.synonyms(old, lang)}, (old, new)
 
 
 def test_wordsub_wordnet_languages():

@@ -29,11 +29,10 @@ def hans(
 
     if not model:
         raise UserError("--model is required (or use `robustxnli hans generate` to dump a set)")
-    from ..models import load_classifier
-    from .evaluate import evaluate_hans
+    from .evaluate import hans_run
 
     out = out or Path("runs") / f"hans-{Path(model).name}"
-    summary = evaluate_hans(load_classifier(model), lang, n_per_subcase, seed, out, batch_size)
+    summary = hans_run(model, out, lang, n_per_subcase, seed, batch_size)
     print_summary(summary)
     typer.echo(f"run dir: {out}")
 

@@ -123,7 +123,7 @@ def evaluate_hans(classifier, lang: str | Sequence[str], n_per_subcase: int = 10
             advance(len(rows))
             preds = two_way(probs)
             new = [{**r, "pred2": int(p), "pred": int(pr.argmax()), "correct": bool(p == r["label"]),
-                    "probs": [round(float(x), 6) for x in pr], **fields}
+                    "probs": [round(float(x), 6) for x in pr]}
                    for r, p, pr in zip(rows, preds, probs)]
             if run is not None:
                 run.append_records(new)
@@ -133,3 +133,11 @@ def evaluate_hans(classifier, lang: str | Sequence[str], n_per_subcase: int = 10
         run.write_summary(summary)
         run.finish(seconds=round(time.time() - start, 2))
     return summary
+
+
+def hans_run(model: str, out: str | Path, lang: str | Sequence[str] = "en", n_per_subcase: int = 100, seed: int = 0,
+             batch_size: int = 64, label_order: list[str] | None = None) -> dict[str, Any]:
+    """Sweep/CLI cell: load ``model`` and evaluate it on the HANS-style set(s) into the run dir ``out``."""
+    from ..models import load_classifier
+
+    return evaluate_hans(load_classifier(model, label_order=label_order), lang, n_per_subcase, seed, out, batch_size)
