@@ -15,7 +15,6 @@ order, so TextAttack's ground-truth ids are XNLI ids.
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from typing import Any, Sequence
 
@@ -55,14 +54,12 @@ class NLIModelWrapper(ModelWrapper):
         self.queries = 0            # pairs asked for (cache hits included)
         self.model_queries = 0      # pairs actually run through the model
         self.cache_hits = 0
-        self.forward_calls = 0
-        self.forward_seconds = 0.0  # time inside model(**batch)
-        self.encode_seconds = 0.0   # time tokenising
+        # time inside model(**batch), time tokenising, number of forward calls (filled by predict_proba)
+        self.timings: dict[str, float] = {"forward_seconds": 0.0, "encode_seconds": 0.0, "forward_calls": 0}
 
     def counters(self) -> dict[str, float]:
         return {"queries": self.queries, "model_queries": self.model_queries, "cache_hits": self.cache_hits,
-                "forward_calls": self.forward_calls, "forward_seconds": self.forward_seconds,
-                "encode_seconds": self.encode_seconds}
+                **self.timings}
 
     def clear_cache(self) -> None:
         self._cache.clear()
@@ -86,28 +83,9 @@ class NLIModelWrapper(ModelWrapper):
         return out
 
     def _predict(self, pairs: list[tuple[str, str]]) -> np.ndarray:
-        import torch
-
-        clf = self.classifier
         self.model_queries += len(pairs)
-        out = np.empty((len(pairs), 3), dtype=np.float32)
-        # longest first: the first batch fails fast on memory, later ones are shorter
-        order = sorted(range(len(pairs)), key=lambda i: -(len(pairs[i][0]) + len(pairs[i][1])))
-        device = next(self.model.parameters()).device
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                idx = order[start: start + self.batch_size]
-                t0 = time.perf_counter()
-                enc = clf.encode([pairs[i][0] for i in idx], [pairs[i][1] for i in idx]).to(device)
-                t1 = time.perf_counter()
-                logits = self.model(**enc).logits.float()
-                probs = torch.softmax(logits, dim=-1)[:, clf.perm].cpu().numpy()
-                t2 = time.perf_counter()
-                out[idx] = probs
-                self.encode_seconds += t1 - t0
-                self.forward_seconds += t2 - t1
-                self.forward_calls += 1
-        return out
+        return self.classifier.predict_proba([p for p, _ in pairs], [h for _, h in pairs], self.batch_size,
+                                             timings=self.timings)
 
     def _tokenize(self, inputs: Sequence[Any]) -> list[list[str]]:
         pairs = [as_pair(x) for x in inputs]

@@ -82,11 +82,11 @@ def test_wrapper_matches_classifier_and_caches(classifier):
     probs = wrapper(pairs)
     expected = classifier.predict_proba([p for p, _ in pairs], [h for _, h in pairs])
     np.testing.assert_allclose(probs, expected, atol=1e-5)
-    assert wrapper.model_queries == 3 and wrapper.forward_calls == 2
+    assert wrapper.model_queries == 3 and wrapper.timings["forward_calls"] == 2
     again = wrapper(pairs[::-1] + [pairs[0]])
     np.testing.assert_allclose(again, np.concatenate([probs[::-1], probs[:1]]), atol=0)
     assert wrapper.model_queries == 3 and wrapper.cache_hits == 4 and wrapper.queries == 7
-    assert wrapper.forward_seconds > 0
+    assert wrapper.timings["forward_seconds"] > 0
 
 
 # constraints ---------------------------------------------------------------------------------------------------
