@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
-import sys
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -112,7 +110,7 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
     sec: list[Section] = [Section("Answer", [f"Question: {QUESTION}", answer])]
     adv = ADVERSARIAL if ADVERSARIAL in conditions else (conditions[-1] if conditions else CLEAN)
     overview = Section("Study", bullets=[
-        f"sizes: " + ", ".join(f"{r.size} ({fmt_params(r.params_non_embedding)} non-embedding, "
+        "sizes: " + ", ".join(f"{r.size} ({fmt_params(r.params_non_embedding)} non-embedding, "
                                 f"{fmt_params(r.params_total)} total)" for r in sizes.itertuples()),
         f"regimes: {', '.join(regimes)}",
         f"conditions: {', '.join(conditions)}" + (f" ({ADVERSARIAL} = per example, mean robust correctness over "
@@ -197,10 +195,6 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
     sec.append(Section("Exact commands (from manifests)", code=cmds or ["(no command recorded in the manifests)"]))
     sec.append(Section("Versions", bullets=[f"{k}: {', '.join(v)}" for k, v in prov["versions"].items()]))
     return sec
-
-
-def current_command() -> str:
-    return "robustxnli " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
 def headline_json(out: str | Path) -> dict[str, Any]:

@@ -19,8 +19,9 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, help="Bootstrap random seed."),
     ) -> None:
         """Clean/robust accuracy, STILTs benefit Δ, its amplification with size (with bootstrap CIs), HANS."""
-        from .build import build_report, current_command
+        from ..rundir import COMMAND
+        from .build import build_report
 
-        headline = build_report(runs, out, sweep_config, n_boot, seed, command=current_command())
+        headline = build_report(runs, out, sweep_config, n_boot, seed, command=COMMAND)
         typer.echo(headline["answer"])
         typer.echo(f"report: {out}/report.html  (also report.md, tables/*.csv|parquet, figures/*.png)")

@@ -20,14 +20,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run every cell of the study (train -> evaluate / attack / hans); finished cells are skipped, unfinished
         ones resume."""
-        from ..report.build import current_command
+        from ..rundir import COMMAND
         from .run import sweep as run_sweep
 
         if executor not in (None, "local", "ray", "slurm"):
             from ..errors import UserError
 
             raise UserError(f"--executor must be local, ray or slurm, got {executor!r}")
-        res = run_sweep(config, dry_run, executor, out, command=current_command())
+        res = run_sweep(config, dry_run, executor, out, command=COMMAND)
         if not dry_run:
             typer.echo(f"sweep: {res.summary()}")
             typer.echo(f"next: robustxnli report {out or '<out_dir>'} --out reports/<name> --sweep-config {config}")
