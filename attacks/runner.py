@@ -221,8 +221,7 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     ctx.model_wrapper.reset_counters()
     pending: list[dict[str, Any]] = []
     try:
-        bar = progress_bar(f"attack {rec.name} {lang}", len(examples), counts) if progress else _no_bar()
-        with bar as advance:
+        with progress_bar(f"attack {rec.name} {lang}", len(examples), counts, enabled=progress) as advance:
             advance(len(examples) - len(todo))
             last_flush = time.perf_counter()
             for row in attack_examples(attack, examples, seed, columns, skip=done, wrapper=ctx.model_wrapper):
@@ -248,14 +247,6 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     run.finish(status="done", timing={"seconds": round(seconds, 3), "examples_attacked": len(todo),
                                       **{k: round(v, 3) if isinstance(v, float) else v for k, v in wrapper.items()}})
     return summary
-
-
-class _no_bar:
-    def __enter__(self):
-        return lambda n=1, **kw: None
-
-    def __exit__(self, *exc):
-        return False
 
 
 def summary_line(summary: dict[str, Any]) -> str:

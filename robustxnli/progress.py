@@ -1,5 +1,5 @@
-"""One progress-bar style for every long-running command (rich; silent when stderr is not a terminal and
-``ROBUSTXNLI_PROGRESS=0``)."""
+"""One progress-bar style for every long-running command (rich; silent with ``enabled=False`` or the environment
+variable ``ROBUSTXNLI_PROGRESS=0``)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Callable, Iterator
 
 
 @contextmanager
-def progress_bar(description: str, total: int, fields: dict[str, int] | None = None) -> Iterator[Callable[..., None]]:
+def progress_bar(description: str, total: int, fields: dict[str, int] | None = None, enabled: bool = True
+                 ) -> Iterator[Callable[..., None]]:
     """Yields ``advance(n=1, **field_updates)``; ``fields`` are counters shown after the bar
     (e.g. succeeded / failed / skipped)."""
-    if os.environ.get("ROBUSTXNLI_PROGRESS") == "0":
+    if not enabled or os.environ.get("ROBUSTXNLI_PROGRESS") == "0":
         yield lambda n=1, **kw: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
