@@ -207,3 +207,18 @@ def test_render_png_with_chromium(tmp_path):
     build_report([root], tmp_path / "rep", n_boot=50)
     png = render_png(tmp_path / "rep" / "report.html", tmp_path / "rep" / "report.png", 800, 600)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_answer_refuses_a_verdict_from_one_seed(tmp_path):
+    """A strong synthetic amplification gives a verdict with 2 seeds, but one seed cannot decide."""
+    kw = dict(sizes={"S": 2e7, "M": 1e8, "L": 5e8}, n=300, benefit_slope=0.05, adv_extra_slope=0.08)
+    two = build_report([write_study(tmp_path / "two", seeds=(1, 2), **kw)], tmp_path / "r2", n_boot=100)["answer"]
+    one = build_report([write_study(tmp_path / "one", seeds=(1,), **kw)], tmp_path / "r1", n_boot=100)["answer"]
+    assert "Yes:" in two and "single training seed" not in two
+    assert "Yes:" not in one and "cannot decide: every cell has a single training seed" in one
+
+
+def test_answer_names_models_at_chance(tmp_path):
+    root = write_study(tmp_path / "runs", {"S": 2e7, "L": 3e8}, seeds=(1, 2), n=200, base_acc=0.30, benefit_slope=0)
+    answer = build_report([root], tmp_path / "rep", n_boot=50)["answer"]
+    assert "at chance level on clean XNLI" in answer

@@ -43,7 +43,7 @@ def build_report(run_dirs: Sequence[str | Path], out: str | Path, sweep_config: 
     acc = accuracy_table(ex, sizes, regimes, langs) if not ex.empty else pd.DataFrame()
     stilts = stilts_analysis(ex, sizes, regimes, langs, BASELINE, n_boot, seed) if not ex.empty else None
     hans_h, hans_s = hans_table(hans, "heuristic"), hans_table(hans, "subcase")
-    answer = plain_answer(stilts, regimes, conditions, sizes, BASELINE) if stilts else \
+    answer = plain_answer(stilts, regimes, conditions, sizes, BASELINE, acc) if stilts else \
         "The data cannot decide: no XNLI evaluation or attack runs were found."
     prov = provenance(runset)
 
