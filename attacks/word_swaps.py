@@ -58,20 +58,15 @@ def single_words(candidates: Iterable[str], original: str, lang: str, limit: int
     return out
 
 
-class LexiconSynonymSwap(WordSwap):
-    """Replace a word by up to ``max_candidates`` synonyms from the lexicons available for ``lang``."""
+class _CachedLexiconSwap(WordSwap):
+    """A deterministic word swap whose candidates for a word are looked up once (``_uncached``) and cached."""
 
-    def __init__(self, lang: str, max_candidates: int | None = 20, lexicon: str | Sequence[str] | None = None):
+    def __init__(self) -> None:
         super().__init__()
-        self.lang = lang
-        self.max_candidates = max_candidates
-        self.lexicon = lexicon
-        self.sources = lexicons.synonym_sources(lang, lexicon)
         self._lookup = lru_cache(maxsize=65536)(self._uncached)
 
     def _uncached(self, word: str) -> tuple[str, ...]:
-        found = lexicons.synonyms(word, self.lang, self.lexicon)
-        return tuple(single_words(found, word, self.lang, self.max_candidates))
+        raise NotImplementedError
 
     def _get_replacement_words(self, word: str) -> list[str]:
         return list(self._lookup(word))
@@ -80,23 +75,37 @@ class LexiconSynonymSwap(WordSwap):
     def deterministic(self) -> bool:
         return True
 
+
+class LexiconSynonymSwap(_CachedLexiconSwap):
+    """Replace a word by up to ``max_candidates`` synonyms from the lexicons available for ``lang``."""
+
+    def __init__(self, lang: str, max_candidates: int | None = 20, lexicon: str | Sequence[str] | None = None):
+        self.lang = lang
+        self.max_candidates = max_candidates
+        self.lexicon = lexicon
+        self.sources = lexicons.synonym_sources(lang, lexicon)
+        super().__init__()
+
+    def _uncached(self, word: str) -> tuple[str, ...]:
+        found = lexicons.synonyms(word, self.lang, self.lexicon)
+        return tuple(single_words(found, word, self.lang, self.max_candidates))
+
     def extra_repr_keys(self):
         return ["lang", "max_candidates"]
 
 
-class CodeMixSwap(WordSwap):
+class CodeMixSwap(_CachedLexiconSwap):
     """Replace a word of language ``lang`` by up to ``per_language`` translations into each of ``target_langs``
     (Tan & Joty 2021). ``pivot`` (default English) bridges pairs without a direct dictionary."""
 
     def __init__(self, lang: str, target_langs: Sequence[str], per_language: int = 2, pivot: str | None = "en",
                  lexicon: str | Sequence[str] | None = None):
-        super().__init__()
         self.lang = lang
         self.target_langs = tuple(t for t in target_langs if t != lang)
         self.per_language = per_language
         self.pivot = pivot
         self.lexicon = lexicon
-        self._lookup = lru_cache(maxsize=65536)(self._uncached)
+        super().__init__()
 
     def _uncached(self, word: str) -> tuple[str, ...]:
         out: list[str] = []
@@ -104,13 +113,6 @@ class CodeMixSwap(WordSwap):
             found = lexicons.translations(word, self.lang, tgt, self.lexicon, pivot=self.pivot)
             out.extend(c for c in single_words(found, word, tgt, self.per_language, self.lang) if c not in out)
         return tuple(out)
-
-    def _get_replacement_words(self, word: str) -> list[str]:
-        return list(self._lookup(word))
-
-    @property
-    def deterministic(self) -> bool:
-        return True
 
     def extra_repr_keys(self):
         return ["lang", "target_langs", "per_language", "pivot"]
