@@ -170,7 +170,7 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     accepts one, to share a loaded model across runs). ``recipe`` is a name, ``file.py:factory`` or a Recipe.
     """
     prepare()
-    from robustxnli.data import load_nli, load_task
+    from robustxnli.data import load_nli, split_sha256
     from robustxnli.models import NLIClassifier, load_classifier
     from robustxnli.recipes import PERTURB_CHOICES, Recipe, get_recipe
 
@@ -199,10 +199,7 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     _check_same_run(run_path, identity)
     ctx = make_context(clf, lang, perturb, seed, options)
     attack = rec.build(ctx)  # before the run dir exists: a recipe refusing its options leaves nothing behind
-    try:
-        data_sha = load_task("xnli", split, lang, data_dir, limit=1).sha256
-    except UserError:
-        data_sha = {}
+    data_sha = split_sha256("xnli", split, lang, data_dir)
     run = RunDir(run_path)
     run.write_manifest(**{**clf.manifest_fields(), **identity}, status="running", limit=limit,
                        recipe_citation=rec.citation, recipe_source=rec.source, recipe_languages=list(rec.languages),

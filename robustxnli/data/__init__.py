@@ -7,13 +7,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from ..rundir import file_sha256
 from . import anli, commonsenseqa, cosmosqa, hellaswag, mnli, snli, squad, sst2, xnli
 from .base import NLIExample, Task, find_files, read_rows, resolve_data_dir
 
@@ -21,7 +21,8 @@ TASKS: dict[str, Task] = {m.TASK.name: m.TASK for m in (xnli, mnli, snli, anli, 
                                                          commonsenseqa, sst2)}
 INTERMEDIATE_TASKS: tuple[str, ...] = ("mnli", "anli", "snli", "squad", "hellaswag", "cosmosqa", "commonsenseqa", "sst2")
 
-__all__ = ["TASKS", "INTERMEDIATE_TASKS", "NLIExample", "LoadedSplit", "get_task", "load_task", "load_nli"]
+__all__ = ["TASKS", "INTERMEDIATE_TASKS", "NLIExample", "LoadedSplit", "get_task", "load_task", "load_nli",
+           "split_sha256"]
 
 
 @dataclass
@@ -46,8 +47,12 @@ def _check_split_lang(task: Task, split: str, lang: str | None) -> None:
         raise UserError(f"task {task.name!r} needs a language from: {', '.join(task.langs)} (got {lang!r})")
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def split_sha256(name: str, split: str, lang: str | None = None, data_dir: str | Path | None = None
+                 ) -> dict[str, str]:
+    """sha256 of the local files behind a task split (for manifests), without reading their rows; {} for the hub."""
+    task = get_task(name)
+    _check_split_lang(task, split, lang)
+    return {str(f): file_sha256(f) for f in find_files(task, split, lang if len(task.langs) > 1 else None, data_dir)}
 
 
 def _from_hub(task: Task, split: str, lang: str | None) -> list[dict[str, Any]]:
@@ -89,7 +94,7 @@ def load_task(name: str, split: str, lang: str | None = None, data_dir: str | Pa
                 problems.append(f"hub {task.hub[split][0]} row {i}: {p}")
         out = LoadedSplit(kept, [task.hub[split][0]], {}, problems, source="hub")
     else:
-        out = LoadedSplit([], [str(f) for f in files], {str(f): _sha256(f) for f in files})
+        out = LoadedSplit([], [str(f) for f in files], {str(f): file_sha256(f) for f in files})
         for f in files:
             rows, problems = read_rows(f, task, skip_invalid=skip_invalid)
             out.rows.extend(rows)

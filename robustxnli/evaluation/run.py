@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..constants import parse_langs
-from ..data import get_task, load_nli
+from ..data import load_nli, split_sha256
 from ..rundir import RunDir, truncate_torn_tail
 from ..progress import progress_bar
 
@@ -34,14 +34,13 @@ def evaluate_run(model: str, out: str | Path, langs: str | Sequence[str] = "all"
     from ..models import load_classifier
 
     codes = parse_langs(langs)
-    get_task("xnli")
     clf = classifier or load_classifier(model, label_order=label_order)
     run = RunDir(out)
     run.write_manifest(kind="evaluate", task="xnli", split=split, langs=codes, limit=limit, batch_size=batch_size,
                        **clf.manifest_fields())
     truncate_torn_tail(run.records_path)
     existing = run.read_records()
-    done_langs = {lang for lang, n in _counts(existing).items()}
+    done_langs = {r["lang"] for r in existing}
     start = time.time()
     data = {lang: load_nli("xnli", split, lang, data_dir, limit) for lang in codes if lang not in done_langs}
     total = sum(len(v) for v in data.values())
@@ -60,21 +59,9 @@ def evaluate_run(model: str, out: str | Path, langs: str | Sequence[str] = "all"
     summary = {"accuracy": {k: acc[k] for k in codes if k in acc}, "n": n,
                "average": float(np.mean([acc[k] for k in codes if k in acc])), "split": split}
     run.write_summary(summary)
-    run.finish(seconds=round(time.time() - start, 2), data_sha256=_hashes(codes, split, data_dir))
+    hashes: dict[str, str] = {}
+    for lang in codes:
+        hashes.update(split_sha256("xnli", split, lang, data_dir))
+    run.finish(seconds=round(time.time() - start, 2), data_sha256=hashes)
     return summary
 
-
-def _counts(records: Sequence[dict[str, Any]]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for r in records:
-        out[r["lang"]] = out.get(r["lang"], 0) + 1
-    return out
-
-
-def _hashes(codes: Sequence[str], split: str, data_dir: str | None) -> dict[str, str]:
-    from ..data import load_task
-
-    out: dict[str, str] = {}
-    for lang in codes:
-        out.update(load_task("xnli", split, lang, data_dir, limit=1).sha256)
-    return out
