@@ -4,15 +4,23 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := $(shell cat .ci/apt-packages.txt 2>/dev/null)
 
-.PHONY: setup demo test lexicons
+.PHONY: setup demo test lexicons check-install lock
 
 setup: $(VENV)/.installed
 
-# torch is pinned to the CPU wheel (other versions pull multi-GB CUDA builds); constraints.txt is the tested set.
+# torch is installed first, on its own, so its variant is a choice: TORCH_INDEX empty = plain PyPI (here PyPI
+# serves the CPU wheel of torch==2.13.0). Elsewhere, PyPI's Linux torch is the multi-GB CUDA build; pick a variant:
+#   make demo TORCH_INDEX=--index-url=https://download.pytorch.org/whl/cpu      # CPU only (small)
+#   make demo TORCH_INDEX=--index-url=https://download.pytorch.org/whl/cu128    # a CUDA 12.8 build
+# constraints.txt is the tested lock (see README "Install"); the check below refuses machine paths in it.
+TORCH_SPEC ?= torch==2.13.0
+TORCH_INDEX ?=
+
 $(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) scripts/check_install_inputs.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q $(TORCH_INDEX) '$(TORCH_SPEC)'
 	$(BIN)/pip install -q -c constraints.txt --only-binary=scikit-learn,numpy,scipy,pandas,pyarrow -e '.[test,lexicons,ray,slurm]'
 	touch $@
 
@@ -27,3 +35,12 @@ demo: setup
 
 test: setup lexicons
 	ROBUSTXNLI_PROGRESS=0 $(BIN)/python -m pytest -p no:cacheprovider
+
+# Fails on a file:// URL or an absolute machine path in any install input (also run by .ci/run and setup).
+check-install:
+	$(PYTHON) scripts/check_install_inputs.py
+
+# Refresh the lock from pyproject.toml with pip-tools (PyPI only); review the diff, then run make test.
+lock:
+	$(PYTHON) -m piptools compile --quiet --strip-extras --allow-unsafe --no-header --no-annotate \
+	  --extra test,lexicons,ray,slurm --output-file constraints.txt pyproject.toml
