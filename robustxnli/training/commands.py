@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
         save_steps: int = typer.Option(100, help="Checkpoint every N optimiser steps (resume point)."),
         data_dir: Optional[Path] = typer.Option(None, envvar="ROBUSTXNLI_DATA", help="Data directory (pack layout)."),
     ) -> None:
-        """Train pretrained encoder -> [intermediate task] -> MNLI; writes OUT/model (safetensors) + manifest."""
+        """Train: pretrained encoder -> optional intermediate task -> MNLI; writes OUT/model (safetensors) + manifest."""
         from .run import train_run
 
         kwargs = {k: v for k, v in locals().items() if k not in ("out", "train_run")}
