@@ -211,7 +211,13 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     ctx = make_context(clf, lang, perturb, seed, options, model_wrapper=two_way_wrapper(clf, data))
     # before the run dir exists: a recipe refusing its options leaves nothing behind
     generic = data is not None and language_generic(rec, lang)  # checked above; build() would refuse the code
-    attack = rec.factory(ctx) if generic else rec.build(ctx)
+    try:
+        attack = rec.factory(ctx) if generic else rec.build(ctx)
+    except UserError as err:
+        if not generic:
+            raise
+        raise UserError(f"recipe {rec.name!r} has no resources for {lang!r} ({err}); script-generic recipes such "
+                        "as charnoise and wordsub-embedding run on any language") from None
     data_sha = data.sha256 if data is not None else split_sha256("xnli", split, lang, data_dir)
     run = RunDir(run_path)
     run.write_manifest(**{**clf.manifest_fields(), **identity}, status="running", limit=limit,

@@ -155,6 +155,9 @@ def test_attack_own_data_cli_any_language(tiny_model_dir, tmp_path):
     lex = cli("attack", "--model", str(tiny_model_dir), "--data", str(QUY), "--lang", "quy", "--recipe",
               "wordsub-wordnet", "--out", str(tmp_path / "at2"))
     assert lex.returncode == 2 and "does not support language 'quy'" in lex.stderr and "Traceback" not in lex.stderr
+    dis = cli("attack", "--model", str(tiny_model_dir), "--data", str(QUY), "--lang", "quy", "--recipe",
+              "distractor-negation", "--out", str(tmp_path / "at3"))
+    assert dis.returncode == 2 and "has no resources for 'quy'" in dis.stderr and "Traceback" not in dis.stderr
 
 
 def test_attack_two_way_set_cli(tiny_model_dir, tmp_path):
