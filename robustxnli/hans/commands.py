@@ -88,7 +88,7 @@ def generate(
     out: Path = typer.Option(..., help="JSONL file to write (id, premise, hypothesis, label, heuristic, subcase, "
                              "lang)."),
     n_per_subcase: int = typer.Option(1000, help="Examples per subcase (HANS uses 1000)."),
-    seed: int = typer.Option(0),
+    seed: int = typer.Option(0, help="Generation seed: the same seed gives the same set."),
 ) -> None:
     """Write a language's HANS-style set as JSONL (label 0 = entailment, 1 = non-entailment)."""
     from .evaluate import parse_hans_langs
