@@ -40,7 +40,13 @@ test: setup lexicons
 check-install:
 	$(PYTHON) scripts/check_install_inputs.py
 
-# Refresh the lock from pyproject.toml with pip-tools (PyPI only); review the diff, then run make test.
-lock:
-	$(PYTHON) -m piptools compile --quiet --strip-extras --allow-unsafe --no-header --no-annotate \
-	  --extra test,lexicons,ray,slurm --output-file constraints.txt pyproject.toml
+# Refresh the lock from pyproject.toml with pip-tools; review the diff, then run make test. Index URLs and
+# find-links of this machine's pip configuration are not written, and torch's local tag (+cpu) is dropped so the
+# pin installs from PyPI and from the PyTorch indexes alike.
+lock: setup
+	$(BIN)/pip install -q pip-tools==7.6.2
+	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-annotate --no-emit-index-url \
+	  --no-emit-find-links --no-emit-trusted-host --extra test,lexicons,ray,slurm --output-file constraints.txt \
+	  pyproject.toml
+	sed -i.bak -E 's/^(torch==[0-9.]+)\+[a-z0-9]+$$/\1/' constraints.txt && rm -f constraints.txt.bak
+	$(PYTHON) scripts/check_install_inputs.py

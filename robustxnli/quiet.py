@@ -3,7 +3,8 @@ what they mean; ``robustxnli --verbose ...`` leaves every library message as it 
 
 Replaced (not just hidden):
 * transformers "Some weights of X were not initialized ... newly initialized: [...] You should probably TRAIN"
-  -> "fresh classification head ...: trained in phase 3 (target task); untrained it predicts at chance";
+  -> "fresh classification head (...), randomly initialised: trained in phase 3 (the target task)"
+  (``load_classifier`` refuses a checkpoint without a trained NLI head, so outside training it does not occur);
 * transformers "Some weights of the model checkpoint ... were not used ... This IS (NOT) expected"
   -> "checkpoint weights not used by X (...): the pretraining pooler/head, not part of the NLI model";
 * Trainer's per-step dicts and its final ``train_samples_per_second`` (which counts robustxnli's pre-built
@@ -48,8 +49,7 @@ def explain(message: str) -> str | None:
     if m := _FRESH.search(message):
         cls, where, keys = m.groups()
         return (f"{cls} on {os.path.basename(where.rstrip('/')) or where}: fresh classification head "
-                f"({_keys(keys)}), randomly initialised; `robustxnli train` fits it in phase 3 (target task); "
-                "untrained, it predicts at chance")
+                f"({_keys(keys)}), randomly initialised: trained in phase 3 (the target task)")
     if m := _UNUSED.search(message):
         where, cls, keys = m.groups()
         return (f"{os.path.basename(where.rstrip('/')) or where}: checkpoint weights not used by {cls} "

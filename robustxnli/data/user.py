@@ -134,7 +134,8 @@ class UserData:
         sha = ", ".join(f"{v[:12]}" for v in self.sha256.values())
         how = ("two-way: the model's neutral and contradiction count as non-entailment (as HANS)" if self.two_way
                else "three-way (entailment, neutral, contradiction)")
-        return f"data: {self.name} (sha256 {sha}), {len(self.examples)} pairs, {how}"
+        skipped = f" ({len(self.skipped)} invalid row(s) skipped)" if self.skipped else ""
+        return f"data: {self.name} (sha256 {sha}), {len(self.examples)} pair(s){skipped}, {how}"
 
     def manifest_fields(self) -> dict[str, Any]:
         return {"data": {"name": self.name, "source": self.source, "sha256": self.sha256, "labels": self.labels,
@@ -166,7 +167,13 @@ def iter_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """(where, row) for each row: where is "line N" (JSONL, CSV, TSV) or "item N" (a JSON array)."""
     fmt = _format(path)
     text = _text(path)
-    if fmt == "jsonl" or (fmt == "json" and not text.lstrip().startswith(("[", "{\"data\""))):
+    if fmt == "json" and not text.lstrip().startswith("["):  # {"data": [...]}, or JSON Lines named .json
+        try:
+            doc = json.loads(text)
+            fmt = "json" if isinstance(doc, dict) and isinstance(doc.get("data"), list) else "jsonl"
+        except json.JSONDecodeError:
+            fmt = "jsonl"
+    if fmt == "jsonl":
         for lineno, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue

@@ -53,6 +53,4 @@ def register(app: typer.Typer) -> None:
         Console().print(table)
         if own is not None:
             typer.echo(own.describe())
-        if own is not None and own.skipped:
-            typer.echo(f"skipped {len(own.skipped)} invalid row(s) (--skip-invalid); first: {own.skipped[0]}")
         typer.echo(f"records: {out}/records.jsonl")
