@@ -70,7 +70,7 @@ def build_report(run_dirs: Sequence[str | Path], out: str | Path, sweep_config: 
         df.to_csv(out / "tables" / f"{name}.csv", index=False)
         df.to_parquet(out / "tables" / f"{name}.parquet", index=False)
 
-    figures = _figures(acc, stilts, hans_s, conditions)
+    figures = _figures(_relabel(acc, labels), stilts, _relabel(hans_s, labels), conditions)  # short labels
     for _, name, png in figures:
         (out / "figures" / name).write_bytes(png)
     sections = _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, prov, figures, n_boot,
