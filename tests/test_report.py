@@ -263,3 +263,14 @@ def test_constant_predictor_is_left_out_of_delta_and_slope(tmp_path):
     assert body.count("(L3 of 12, depth-truncated, 4-bit dequantised)") == 1
     assert "## Per-class diagnostics" in md and "clean →N" in md and "charswap →E" in md
     assert "predicts entailment for 100% of inputs (clean, charswap, wordswap)" in md
+
+
+def test_contrast_section_by_size_and_regime(tmp_path):
+    root = write_study(tmp_path / "runs", {"S": 2e7, "L": 3e8}, seeds=(1, 2), n=60, contrast=True)
+    build_report([root], tmp_path / "rep", n_boot=20)
+    md = (tmp_path / "rep" / "report.md").read_text()
+    sec = md[md.index("## Lexical-inference contrast sets"):]
+    header = sec[sec.index("| category"):].splitlines()[0]
+    assert "S · baseline" in header and "L · SQuAD" in header
+    for row in ("| colour |", "| synonym |", "| all contradiction pairs |", "| all entailment pairs |"):
+        assert row in sec

@@ -36,7 +36,7 @@ def write_study(root: str | Path, sizes: dict[str, float], regimes: Sequence[str
                 recipes: Sequence[str] = ("charswap", "wordswap"), n: int = 200, base_acc: float = 0.6,
                 benefit_slope: float = 0.02, adv_extra_slope: float = 0.02, attack_strength: float = 0.4,
                 hans: bool = True, rng_seed: int = 0, skip: Sequence[tuple] = (),
-                constant: Sequence[tuple[str, str]] = ()) -> Path:
+                constant: Sequence[tuple[str, str]] = (), contrast: bool = False) -> Path:
     """Evaluate + attack (+ hans) run dirs for every size x regime x seed; ``skip`` lists (size, regime, seed,
     kind[, recipe]) tuples to leave out (a partial sweep).
 
@@ -87,6 +87,16 @@ def write_study(root: str | Path, sizes: dict[str, float], regimes: Sequence[str
                                          else pred(ok, y), "words_changed_frac": 0.1, "queries": 10})
                     write_run(root / f"attack-{recipe}-{tag}", {**m, "kind": "attack", "recipe": recipe,
                                                                 "langs": list(langs), "split": "dev"}, recs)
+                if contrast:  # lexical-inference contrast run: contradiction rows get better with size
+                    recs = []
+                    for lang in langs[:2]:
+                        for k, cat in enumerate(("colour", "country", "antonym", "synonym")):
+                            label = 0 if cat == "synonym" else 2
+                            for j in range(20):
+                                p_ok = 0.95 if label == 0 else 0.1 + 0.15 * decades
+                                recs.append({"id": f"contrast-{lang}-{cat}-{j}", "lang": lang, "category": cat,
+                                             "label": label, "pred": label, "correct": bool(rng.random() < p_ok)})
+                    write_run(root / f"contrast-{tag}", {**m, "kind": "contrast", "langs": list(langs[:2])}, recs)
                 if hans and (size, regime, seed, "hans") not in skip:
                     recs = []
                     for lang in langs[:2]:
