@@ -17,7 +17,7 @@ from robustxnli.contrast.generate import (CATEGORIES, CONTRADICTION, ENTAILMENT,
                                           generate, load_language)
 
 LANGS = available_languages()
-CAREFUL = ("en", "de", "ru", "zh", "ar")
+CAREFUL = ("en", "de", "ru", "zh", "ar", "es", "fr")
 
 
 def test_the_five_careful_languages_cover_every_category():
@@ -129,3 +129,16 @@ def test_installed_command_list_generate_evaluate(tmp_path, tiny_model_dir):
     bad = subprocess.run(_cli() + ["contrast", "generate", "--lang", "xx", "--out", str(dump)], capture_output=True,
                          text=True, env=env)
     assert bad.returncode == 2 and "no contrast-set data for 'xx'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_french_agreement_and_prepositions():
+    fem = {"La femme", "La chanteuse", "L'institutrice", "L'infirmière"}
+    for r in generate("fr", 100, 0, ["month", "day"]):
+        for subj in fem:
+            if r["premise"].startswith(subj + " "):
+                assert " est née " in r["premise"] or " est arrivée " in r["premise"], r["premise"]
+        if r["premise"].startswith(("L'homme ", "Le médecin ", "Mon voisin ", "L'écrivain ")):
+            assert " est né " in r["premise"] or " est arrivé " in r["premise"], r["premise"]
+    rows = generate("fr", 100, 0, ["country"])
+    assert any(" au Japon" in r["premise"] + r["hypothesis"] for r in rows)
+    assert not any(" en Japon" in r["premise"] + r["hypothesis"] for r in rows)
