@@ -48,6 +48,16 @@ def contrast_section(frame: pd.DataFrame, sizes: list[str], regimes: list[str],
         m = stats[(stats["size"] == s) & (stats.regime == r)].set_index("row")
         table[model_label(labels.get(s, s), r)] = [fmt_pct(m.at[c, "acc"], m.at[c, "std"]) if c in m.index else "—"
                                                    for c in order]
+    tables = [("accuracy per category", table)]
+    if len(models) <= 2:  # per language too, while the table stays narrow
+        per = f.groupby(["size", "regime", "seed", "lang", "category"]).correct.mean().rename("acc").reset_index()
+        per = per.groupby(["size", "regime", "lang", "category"]).acc.mean()
+        by_lang = pd.DataFrame({"category": [c for c in order if c in CATEGORIES]})
+        for s, r in models:
+            for lang in sorted(frame.lang.unique()):
+                col = f"{model_label(labels.get(s, s), r)} · {lang}" if len(models) > 1 else lang
+                by_lang[col] = [fmt_pct(per.get((s, r, lang, c), float("nan"))) for c in by_lang.category]
+        tables.append(("accuracy per category and language", by_lang))
     langs = ", ".join(sorted(frame.lang.unique()))
     n = frame.groupby(["size", "regime", "seed"]).size().max()
     return [Section("Lexical-inference contrast sets", [
@@ -55,4 +65,4 @@ def contrast_section(frame: pd.DataFrame, sizes: list[str], regimes: list[str],
         "→ contradiction, a synonym or a hypernym in an upward-monotone position → entailment. Three-way accuracy, "
         f"% mean ± std over seeds, pooled over {langs} (up to {n} generated pairs per model; a model answering "
         "entailment to everything scores 100 on the entailment rows and 0 on the others)."],
-        tables=[("accuracy per category", table)])]
+        tables=tables)]

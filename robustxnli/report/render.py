@@ -68,6 +68,8 @@ def to_markdown(title: str, sections: list[Section]) -> str:
         if s.bullets:
             out.append("")
         for cap, df in s.tables:
+            if df.empty:
+                continue
             out += [f"**{cap}**", "", _md_table(df), ""]
         for cap, name, _ in s.figures:
             out += [f"![{cap}](figures/{name})", "", f"*{cap}*", ""]
@@ -144,6 +146,8 @@ def to_html(title: str, sections: list[Section], answer_first: Any = None, quest
         if s.bullets:
             out.append("<ul>" + "".join(f"<li>{e(b)}</li>" for b in s.bullets) + "</ul>")
         for cap, df in s.tables:
+            if df.empty:  # e.g. attack success rate when no attack ran
+                continue
             out.append(f'<div class="caption">{e(cap)}</div>')
             out.append(_html_table(df))
         for cap, _, png in s.figures:
