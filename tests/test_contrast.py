@@ -17,7 +17,7 @@ from robustxnli.contrast.generate import (CATEGORIES, CONTRADICTION, ENTAILMENT,
                                           generate, load_language)
 
 LANGS = available_languages()
-CAREFUL = ("en", "de", "ru", "zh", "ar", "es", "fr")
+CAREFUL = ("en", "de", "ru", "zh", "ar", "es", "fr", "el", "vi")
 
 
 def test_the_five_careful_languages_cover_every_category():
