@@ -17,7 +17,7 @@ from robustxnli.contrast.generate import (CATEGORIES, CONTRADICTION, ENTAILMENT,
                                           generate, load_language)
 
 LANGS = available_languages()
-CAREFUL = ("en", "de", "ru", "zh", "ar", "es", "fr", "el", "vi")
+CAREFUL = ("en", "de", "ru", "zh", "ar", "es", "fr", "el", "vi", "bg")
 
 
 def test_the_five_careful_languages_cover_every_category():
@@ -142,3 +142,12 @@ def test_french_agreement_and_prepositions():
     rows = generate("fr", 100, 0, ["country"])
     assert any(" au Japon" in r["premise"] + r["hypothesis"] for r in rows)
     assert not any(" en Japon" in r["premise"] + r["hypothesis"] for r in rows)
+
+
+def test_bulgarian_participle_agreement_and_vav():
+    fem = ("Жената", "Певицата", "Учителката", "Медицинската сестра")
+    for r in generate("bg", 100, 0, ["country", "month"]):
+        is_fem = r["premise"].startswith(fem)
+        assert (" родена " in r["premise"] or " израснала " in r["premise"]) == is_fem, r["premise"]
+    text = " ".join(r["premise"] + " " + r["hypothesis"] for r in generate("bg", 100, 0, ["country", "day"]))
+    assert "във Франция" in text and "във вторник" in text and " в Франция" not in text and " в вторник" not in text
