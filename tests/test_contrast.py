@@ -17,7 +17,7 @@ from robustxnli.contrast.generate import (CATEGORIES, CONTRADICTION, ENTAILMENT,
                                           generate, load_language)
 
 LANGS = available_languages()
-CAREFUL = ("en", "de", "ru", "zh", "ar", "es", "fr", "el", "vi", "bg")
+CAREFUL = ("en", "de", "ru", "zh", "ar", "es", "fr", "el", "vi", "bg", "tr", "hi")
 
 
 def test_the_five_careful_languages_cover_every_category():
@@ -151,3 +151,12 @@ def test_bulgarian_participle_agreement_and_vav():
         assert (" родена " in r["premise"] or " израснала " in r["premise"]) == is_fem, r["premise"]
     text = " ".join(r["premise"] + " " + r["hypothesis"] for r in generate("bg", 100, 0, ["country", "day"]))
     assert "във Франция" in text and "във вторник" in text and " в Франция" not in text and " в вторник" not in text
+
+
+def test_hindi_gender_agreement_and_turkish_suffixes():
+    fem = ("महिला", "गायिका", "अध्यापिका", "नर्स")
+    for r in generate("hi", 100, 0, ["room", "instrument", "vegetable"]):
+        assert r["premise"].endswith("रही है।") == r["premise"].startswith(fem), r["premise"]
+    tr = " ".join(r["premise"] for r in generate("tr", 100, 0, ["country", "material"]))
+    assert "Türkiye'de" in tr or "Fransa'da" in tr
+    assert "Türkiye'da" not in tr and "gümüşdan" not in tr

@@ -47,7 +47,7 @@ def _word(raw: Any) -> Entry:
         forms = {k: v for k, v in raw.items() if k != "feats"}
         lemma = forms.get("w") if isinstance(forms.get("w"), str) else str(next(iter(forms.values())))
         return Entry(forms, frozenset(raw.get("feats", [])), str(lemma))
-    raise GrammarError(f"bad contrast word {raw!r}")
+    raise GrammarError(f"bad contrast word {raw!r} (quote words YAML 1.1 reads as booleans or numbers: \"on\", \"no\")")
 
 
 @dataclass
