@@ -17,7 +17,7 @@ from robustxnli.contrast.generate import (CATEGORIES, CONTRADICTION, ENTAILMENT,
                                           generate, load_language)
 
 LANGS = available_languages()
-CAREFUL = ("en", "de", "ru", "zh", "ar", "es", "fr", "el", "vi", "bg", "tr", "hi")
+CAREFUL = ("en", "de", "ru", "zh", "ar", "es", "fr", "el", "vi", "bg", "tr", "hi", "ur")
 
 
 def test_the_five_careful_languages_cover_every_category():
@@ -157,6 +157,9 @@ def test_hindi_gender_agreement_and_turkish_suffixes():
     fem = ("महिला", "गायिका", "अध्यापिका", "नर्स")
     for r in generate("hi", 100, 0, ["room", "instrument", "vegetable"]):
         assert r["premise"].endswith("रही है।") == r["premise"].startswith(fem), r["premise"]
+    fem_ur = ("خاتون", "گلوکارہ", "استانی", "نرس")
+    for r in generate("ur", 100, 0, ["room", "instrument", "vegetable"]):
+        assert r["premise"].endswith("رہی ہے۔") == r["premise"].startswith(fem_ur), r["premise"]
     tr = " ".join(r["premise"] for r in generate("tr", 100, 0, ["country", "material"]))
     assert "Türkiye'de" in tr or "Fransa'da" in tr
     assert "Türkiye'da" not in tr and "gümüşdan" not in tr
