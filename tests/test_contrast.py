@@ -17,7 +17,7 @@ from robustxnli.contrast.generate import (CATEGORIES, CONTRADICTION, ENTAILMENT,
                                           generate, load_language)
 
 LANGS = available_languages()
-CAREFUL = ("en", "de", "ru", "zh", "ar", "es", "fr", "el", "vi", "bg", "tr", "hi", "ur")
+CAREFUL = ("en", "de", "ru", "zh", "ar", "es", "fr", "el", "vi", "bg", "tr", "hi", "ur", "th")
 
 
 def test_the_five_careful_languages_cover_every_category():
