@@ -73,7 +73,7 @@ def list_categories(n_per_category: int = typer.Option(100), seed: int = typer.O
                    None)
         gold = {0: "entailment", 2: "contradiction"}.get(RELATIONS.get(rel or "", -1), "")
         table.add_row(cat, gold, *(str(counts[c].get(cat, "·")) for c in langs))
-    Console(width=max(Console().width, 100)).print(table)
+    Console(width=max(Console().width, 40 + 7 * len(langs))).print(table)  # never squeeze the gold column
 
 
 def print_summary(summary: dict) -> None:
