@@ -263,6 +263,12 @@ def test_constant_predictor_is_left_out_of_delta_and_slope(tmp_path):
     assert body.count("(L3 of 12, depth-truncated, 4-bit dequantised)") == 1
     assert "## Per-class diagnostics" in md and "clean →N" in md and "charswap →E" in md
     assert "predicts entailment for 100% of inputs (clean, charswap, wordswap)" in md
+    # attacks per gold class: the constant model is never wrong on entailment, always wrong (skipped) otherwise
+    sec = md[md.index(f"**e5-small L3 · baseline: attacks per gold class**"):]
+    row = [l for l in sec.splitlines() if l.startswith("| charswap |")][0].split("|")[1:-1]
+    cells = dict(zip([h.strip() for h in sec.splitlines()[2].split("|")[1:-1]], [c.strip() for c in row]))
+    assert cells["N: already wrong"] == cells["N: n"] and cells["C: already wrong"] == cells["C: n"]
+    assert cells["E: already wrong"] == "0" and cells["E: success %"] == "0.0"
 
 
 def test_contrast_section_by_size_and_regime(tmp_path):

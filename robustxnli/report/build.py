@@ -12,7 +12,8 @@ from ..constants import LANG_NAMES, XNLI_LANGS
 from ..rundir import atomic_write_json, now_iso
 from . import plots
 from .answer import QUESTION, Answer, answer_parts
-from .classes import collapsed_models, confusion_table, model_evidence, prediction_frame, usable_examples
+from .classes import (attack_by_gold_class, collapsed_models, confusion_table, model_evidence, prediction_frame,
+                      usable_examples)
 from .contrast import contrast_frame, contrast_section
 from .labels import model_label, regime_name, short_labels
 from .load import CLEAN, example_frame, find_runs, hans_frame, provenance, size_table
@@ -269,6 +270,16 @@ def _class_sections(preds: pd.DataFrame, evidence: pd.DataFrame, sizes: pd.DataF
         bullets=(["One class > 80% of predictions: " + "; ".join(bullets)] if bullets
                  else ["No model × condition predicts one class for more than 80% of inputs."]),
         tables=[(c, t) for c, t in tables if not t.empty])
+    recipes = [c for c in conds if c != CLEAN]
+    per_class_asr = [(f"{model_label(labels.get(size, size), regime)}: attacks per gold class",
+                      attack_by_gold_class(preds, size, regime, recipes))
+                     for size in sizes["size"] for regime in regimes] if recipes else []
+    if any(not t.empty for _, t in per_class_asr):
+        diagnostics.paragraphs.append(
+            "Attacks per gold class: an example the model already gets wrong is skipped (it counts as not robust); "
+            "the success rate is over the examples the model got right. A class the model never predicts is "
+            "almost all skipped, so its robust accuracy is near 0 whatever the attack.")
+        diagnostics.tables += [(c, t) for c, t in per_class_asr if not t.empty]
     return out, [diagnostics]
 
 

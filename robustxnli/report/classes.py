@@ -26,7 +26,8 @@ def prediction_frame(runset: RunSet) -> pd.DataFrame:
 
     def frame(run, condition: str, source: int, recs: list[dict], key: str) -> pd.DataFrame:
         df = pd.DataFrame({"lang": [r["lang"] for r in recs], "id": [str(r["id"]) for r in recs],
-                           "label": [int(r["label"]) for r in recs], "pred": [int(r[key]) for r in recs]})
+                           "label": [int(r["label"]) for r in recs], "pred": [int(r[key]) for r in recs],
+                           "clean_pred": [int(r.get("clean_pred", r[key])) for r in recs]})
         for k, v in {**model_fields(run.manifest), "condition": condition, "source": source}.items():
             df[k] = v
         return df
@@ -37,7 +38,7 @@ def prediction_frame(runset: RunSet) -> pd.DataFrame:
         recs = list(iter_records(run.path / RECORDS))
         parts.append(frame(run, CLEAN, 1, recs, "clean_pred"))
         parts.append(frame(run, str(run.manifest.get("recipe") or "attack"), 1, recs, "adv_pred"))
-    cols = MODEL_KEYS + ["condition", "lang", "id", "label", "pred"]
+    cols = MODEL_KEYS + ["condition", "lang", "id", "label", "pred", "clean_pred"]
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame(columns=cols)
@@ -112,3 +113,26 @@ def collapsed_models(preds: pd.DataFrame) -> pd.DataFrame:
             rows.append({"size": size, "regime": regime, "condition": cond,
                          "predicts": NLI_LABELS[int(share.idxmax())], "share": float(share.max()), "n": len(g)})
     return pd.DataFrame(rows, columns=["size", "regime", "condition", "predicts", "share", "n"])
+
+
+def attack_by_gold_class(preds: pd.DataFrame, size: str, regime: str, conditions: list[str]) -> pd.DataFrame:
+    """Per attack recipe and gold class (pooled over seeds and languages): examples, how many were skipped because
+    the model was already wrong, and the attack success rate on the rest."""
+    g = preds[(preds["size"] == size) & (preds.regime == regime)]
+    rows = []
+    for cond in conditions:
+        c = g[g.condition == cond]
+        if c.empty:
+            continue
+        row: dict = {"recipe": cond}
+        for i, gold in enumerate(NLI_LABELS):
+            gg = c[c.label == i]
+            ok = gg.clean_pred == i
+            wrong = int((~ok).sum())
+            succ = int((ok & (gg.pred != i)).sum())
+            short = gold[0].upper()
+            row[f"{short}: n"] = len(gg)
+            row[f"{short}: already wrong"] = wrong
+            row[f"{short}: success %"] = f"{100 * succ / ok.sum():.1f}" if ok.sum() else "—"
+        rows.append(row)
+    return pd.DataFrame(rows)
