@@ -101,7 +101,7 @@ def print_summary(summary: dict) -> None:
         table.add_row(f"all {name} pairs", name[0].upper(),
                       *(f"{100 * summary['accuracy_by_label'][c][name]:.1f}"
                         if name in summary["accuracy_by_label"].get(c, {}) else "·" for c in langs))
-    Console(width=max(Console().width, 110)).print(table)
+    Console(width=max(Console().width, 36 + 13 * len(langs))).print(table)  # one line per category
     for code in langs:
         typer.echo(f"{code}: {recall_line(summary['per_class'][code])}")
 
