@@ -26,6 +26,7 @@ import numpy as np
 from robustxnli.constants import XNLI_LANGS
 from robustxnli.errors import UserError
 from robustxnli.offline import prepare
+from robustxnli.perclass import attack_by_class
 from robustxnli.progress import progress_bar
 from robustxnli.rundir import RunDir, truncate_torn_tail
 
@@ -130,6 +131,7 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         # over successful adversarial examples (a failed attack's last candidate is not an adversarial example)
         "mean_words_changed": mean([r["words_changed_frac"] for r in by["succeeded"]]),
         "mean_queries": mean([r["queries"] for r in attacked]),
+        "by_class": attack_by_class(records),  # per gold class: skipped (already wrong), succeeded, robust acc
     }
 
 
@@ -286,4 +288,15 @@ def summary_line(summary: dict[str, Any]) -> str:
 
     return (f"n={summary['n']} clean={pct(summary['clean_accuracy'])} robust={pct(summary['robust_accuracy'])} "
             f"success={pct(summary['attack_success_rate'])} (succeeded {summary['n_succeeded']}, failed "
-            f"{summary['n_failed']}, skipped {summary['n_skipped']})")
+            f"{summary['n_failed']}, skipped {summary['n_skipped']})" + _class_part(summary.get("by_class")))
+
+
+def _class_part(by_class: dict[str, Any] | None) -> str:
+    """' | per gold class: E success 40% (2 already wrong) ...' for the one-line summary."""
+    if not by_class:
+        return ""
+    parts = []
+    for name, c in by_class.items():
+        rate = "—" if c["success_rate"] is None else f"{100 * c['success_rate']:.0f}%"
+        parts.append(f"{name[0].upper()} n={c['n']} success {rate}, {c['skipped_already_wrong']} already wrong")
+    return " | per gold class: " + "; ".join(parts)

@@ -39,6 +39,7 @@ COMMAND_MODULES: list[str] = [
     "robustxnli.evaluation.commands",
     "robustxnli.attacks.commands",
     "robustxnli.hans.commands",
+    "robustxnli.contrast.commands",
     "robustxnli.report.commands",
     "robustxnli.sweep.commands",
     "robustxnli.demo",

@@ -42,15 +42,32 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title=f"XNLI {split} accuracy (zero-shot)" if own is None else f"{own.name} accuracy")
-        table.add_column("lang")
-        table.add_column("accuracy", justify="right")
-        table.add_column("n", justify="right")
+        title = f"XNLI {split} accuracy (zero-shot)" if own is None else f"{own.name} accuracy"
+        table = Table(title=f"{title}, recall per gold class, share of predictions")
+        for col in ("lang", "accuracy", "n", "recall E", "recall N", "recall C", "pred E", "pred N", "pred C"):
+            table.add_column(col, justify="left" if col == "lang" else "right")
+        table.add_column("flag")
+        per_class = summary.get("per_class", {})
         for code, acc in summary["accuracy"].items():
             name = lang_name(code)
-            table.add_row(code if name == code else f"{code} {name}", f"{100 * acc:.1f}", str(summary["n"][code]))
-        table.add_row("average", f"{100 * summary['average']:.1f}", "")
-        Console().print(table)
+            table.add_row(code if name == code else f"{code} {name}", f"{100 * acc:.1f}", str(summary["n"][code]),
+                          *_class_cells(per_class.get(code)))
+        table.add_row("average", f"{100 * summary['average']:.1f}", "", *_class_cells(per_class.get("all")))
+        Console(width=max(Console().width, 132)).print(table)  # 10 columns: never squeeze headers
         if own is not None:
             typer.echo(own.describe())
+        flagged = [c for c, s in per_class.items() if s.get("collapsed")]
+        if flagged:
+            typer.echo(f"warning: the model predicts one class for more than 80% of inputs in {', '.join(flagged)}: "
+                       "accuracy there says little about what it learned")
         typer.echo(f"records: {out}/records.jsonl")
+
+
+def _class_cells(stats: dict | None) -> list[str]:
+    """recall E/N/C, prediction share E/N/C and a flag, as table cells (blank when absent)."""
+    if not stats:
+        return [""] * 7
+    def pct(x) -> str:
+        return "—" if x is None else f"{100 * x:.1f}"
+    flag = f"{stats['majority_pred']} {100 * stats['majority_share']:.0f}%" if stats.get("collapsed") else ""
+    return [pct(v) for v in stats["recall"].values()] + [pct(v) for v in stats["pred_share"].values()] + [flag]

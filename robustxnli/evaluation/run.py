@@ -16,6 +16,7 @@ import numpy as np
 
 from ..constants import parse_langs
 from ..data import load_nli, split_sha256
+from ..perclass import per_class_by_lang
 from ..rundir import RunDir, truncate_torn_tail
 from ..progress import progress_bar
 
@@ -65,6 +66,7 @@ def evaluate_run(model: str, out: str | Path, langs: str | Sequence[str] = "all"
     acc, n = accuracy_by_lang(records)
     summary = {"accuracy": {k: acc[k] for k in codes if k in acc}, "n": n,
                "average": float(np.mean([acc[k] for k in codes if k in acc])), "split": split}
+    summary["per_class"] = per_class_by_lang(records)  # recall, prediction shares, confusion per language
     run.write_summary(summary)
     hashes: dict[str, str] = {}
     for lang in codes:

@@ -9,6 +9,7 @@ seeds: [1]
 langs: [en, de, ru, zh]
 recipes: [wordsub-embedding, {name: wordsub-mlm, options: {mlm: xlm-roberta-base}}]  # one attack run per language
 hans: {lang: en, n_per_subcase: 20}   # kwargs of the hans function, or null
+contrast: {lang: "en,de,ru,zh,ar", n_per_category: 50}  # kwargs of the contrast-set function, or null
 split: dev
 per_language: false                   # one evaluate/attack cell per language instead of one per model
 data_dir: null
@@ -43,11 +44,12 @@ DEFAULT_FUNCTIONS = {
     "evaluate": "robustxnli.evaluation.run:evaluate_run",
     "attack": "robustxnli.attacks.runner:attack_run",
     "hans": "robustxnli.hans.evaluate:hans_run",
+    "contrast": "robustxnli.contrast.evaluate:contrast_run",
 }
 # Keys that say where/how to run, not what: they do not change the sweep hash.
 EXECUTION_KEYS = ("out_dir", "executor", "slurm", "ray", "cost", "name")
-KNOWN_KEYS = {"models", "regimes", "seeds", "langs", "recipes", "hans", "split", "per_language", "data_dir", "data",
-              "train",
+KNOWN_KEYS = {"models", "regimes", "seeds", "langs", "recipes", "hans", "contrast", "split", "per_language", "data_dir",
+              "data", "train",
               "evaluate", "attack", "functions", "cells", *EXECUTION_KEYS}
 
 
@@ -76,6 +78,7 @@ class SweepConfig:
     slurm: dict[str, Any] = field(default_factory=dict)
     ray: dict[str, Any] = field(default_factory=dict)
     cost: dict[str, Any] = field(default_factory=dict)
+    contrast: dict[str, Any] | None = None  # kwargs of the lexical-inference contrast-set cell, or None
 
     @property
     def sweep_hash(self) -> str:
@@ -165,6 +168,9 @@ def load_config(path: str | Path | dict[str, Any]) -> SweepConfig:
     hans = raw.get("hans")
     if hans is not None and not isinstance(hans, dict):
         raise UserError(f"{where}: hans must be a mapping like {{langs: [en], n_per_subcase: 100}} or null")
+    contrast = raw.get("contrast")
+    if contrast is not None and not isinstance(contrast, dict):
+        raise UserError(f"{where}: contrast must be a mapping like {{lang: en,de, n_per_category: 50}} or null")
     functions = {**DEFAULT_FUNCTIONS, **(raw.get("functions") or {})}
     for kind, fn in functions.items():
         if ":" not in str(fn):
@@ -183,5 +189,5 @@ def load_config(path: str | Path | dict[str, Any]) -> SweepConfig:
         data_dir=raw.get("data_dir"), data=data, train=dict(raw.get("train") or {}), evaluate=dict(raw.get("evaluate") or {}),
         attack=dict(raw.get("attack") or {}), functions=functions, extra_cells=extra,
         out_dir=str(raw.get("out_dir") or default_out), executor=executor, slurm=dict(raw.get("slurm") or {}),
-        ray=dict(raw.get("ray") or {}), cost=dict(raw.get("cost") or {}),
+        ray=dict(raw.get("ray") or {}), cost=dict(raw.get("cost") or {}), contrast=contrast,
     )
