@@ -56,6 +56,11 @@ if TYPE_CHECKING:  # pragma: no cover
 GOAL_BATCH = 512
 
 
+# -o keys every recipe built with this engine understands (recipes declare their own in Recipe.options)
+ENGINE_OPTIONS = ("max_words_changed", "max_edit_distance", "min_similarity", "encoder_dir", "query_budget", "wir",
+                  "search", "label_preserving")
+
+
 def option(ctx: "RecipeContext", key: str, default: Any) -> Any:
     value = ctx.options.get(key) if ctx.options else None
     return default if value is None else value
@@ -107,8 +112,32 @@ def default_encoder_dir() -> Path:
     return Path(build_embedded_default(12))
 
 
-def similarity_constraint(ctx: "RecipeContext", min_similarity: float = 0.85) -> list[Any]:
-    """[MultilingualSentenceSimilarity] on the attacked column(s), or [] when disabled (min_similarity 0)."""
+def calibrated_similarity(lang: str, default: float) -> float:
+    """The language file's PAWS-X calibrated similarity threshold (attacks/languages/<lang>.yaml) when the
+    calibration found the similarity informative (ROC AUC ≥ 0.6), else ``default``."""
+    from .validity import rules
+
+    sim = rules(lang).similarity
+    return float(sim["threshold"]) if sim.get("informative") and "threshold" in sim else default
+
+
+def label_constraints(ctx: "RecipeContext", mode: str, targets: Iterable[str] = ()) -> list[Any]:
+    """The label-preserving freeze + candidate check for ``ctx.lang`` (``-o label_preserving=false`` drops them,
+    to measure what they change)."""
+    if not option(ctx, "label_preserving", True):
+        return []
+    from .label_preserving import label_preserving
+
+    return label_preserving(ctx.lang, mode, perturbed_columns(ctx.perturb), tuple(targets))
+
+
+def similarity_constraint(ctx: "RecipeContext", min_similarity: float = 0.85, calibrated: bool = True
+                          ) -> list[Any]:
+    """[MultilingualSentenceSimilarity] on the attacked column(s), or [] when disabled (min_similarity 0).
+    With ``calibrated`` (and label-preserving constraints on), the threshold is the larger of the recipe default
+    and the language's calibrated one."""
+    if calibrated and min_similarity > 0 and option(ctx, "label_preserving", True):
+        min_similarity = max(min_similarity, calibrated_similarity(ctx.lang, min_similarity))
     threshold = float(option(ctx, "min_similarity", min_similarity))
     if threshold <= 0:
         return []

@@ -151,8 +151,43 @@ class MyThes:
             n = int(head.rpartition("|")[2] or 0)
             for _ in range(n):
                 line = f.readline().decode(self.encoding, errors="replace").strip()
-                out.extend(_clean_items(line.partition("|")[2]))
+                syns, _ants = _split_antonyms(line)
+                out.extend(syns)
         return _unique(out, exclude=word)
+
+    def antonym_pairs(self) -> list[tuple[str, str]]:
+        """Every (headword, antonym) pair the thesaurus marks ("(antonym)" items, "(антоним)" senses)."""
+        def build() -> dict:
+            pairs: dict[str, list[str]] = {}
+            head = ""
+            text = self.dat.read_bytes().decode(self.encoding, errors="replace")
+            for line in text.splitlines()[1:]:
+                if not line.startswith("("):
+                    head = line.rpartition("|")[0].lower()
+                    continue
+                ants = _split_antonyms(line)[1]
+                if ants and head:
+                    pairs.setdefault(head, []).extend(a.lower() for a in ants)
+            return pairs
+
+        table = _json_cached(f"antonyms_{self.dat.stem}.json", build)
+        return [(h, a) for h, ants in table.items() for a in ants]
+
+
+_ANTONYM_TAGS = ("antonym", "антоним", "opposite", "gegenteil", "antonyme", "antónimo")
+
+
+def _split_antonyms(line: str) -> tuple[list[str], list[str]]:
+    """A MyThes sense line ``(pos)|a|b (antonym)|c`` -> (synonyms, antonyms); a sense tagged as antonyms in its
+    first field (``(антоним)|рай``) gives only antonyms."""
+    pos, _, rest = line.partition("|")
+    items = rest.split("|")
+    if any(t in pos.lower() for t in _ANTONYM_TAGS):
+        return [], [w for i in items for w in _clean_items(i)]
+    syns, ants = [], []
+    for item in items:
+        (ants if any(t in item.lower() for t in _ANTONYM_TAGS) else syns).extend(_clean_items(item))
+    return syns, ants
 
 
 def _mythes_encoding(first_line: bytes) -> str:

