@@ -31,6 +31,7 @@ COMMAND_MODULES: list[str] = [
     "robustxnli.attacks.commands",
     "robustxnli.hans.commands",
     "robustxnli.report.commands",
+    "robustxnli.audit.commands",
     "robustxnli.sweep.commands",
     "robustxnli.demo",
 ]

@@ -12,6 +12,7 @@ from ..constants import LANG_NAMES, XNLI_LANGS
 from ..rundir import atomic_write_json, now_iso
 from . import plots
 from .answer import QUESTION, plain_answer
+from .examples import attack_sections
 from .load import CLEAN, example_frame, find_runs, hans_frame, provenance, size_table
 from .render import Section, fmt_delta, fmt_params, fmt_pct, json_safe, to_html, to_markdown
 from .stats import ADVERSARIAL, ALL_LANGS, accuracy_table, add_pooled_adversarial, conditions_of, hans_table, \
@@ -62,6 +63,7 @@ def build_report(run_dirs: Sequence[str | Path], out: str | Path, sweep_config: 
         (out / "figures" / name).write_bytes(png)
     sections = _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, prov, figures, n_boot,
                          command)
+    sections[-3:-3] = attack_sections(runset, seed)  # validity audit + examples, before caveats/commands
     (out / "report.md").write_text(to_markdown(TITLE, sections), encoding="utf-8")
     (out / "report.html").write_text(to_html(TITLE, sections[1:], answer_first=answer, question=QUESTION), encoding="utf-8")
     headline = {"question": QUESTION, "answer": answer, "created": now_iso(), "runs": prov["n_runs"],
