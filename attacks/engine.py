@@ -114,7 +114,7 @@ def default_encoder_dir() -> Path:
 
 def calibrated_similarity(lang: str, default: float) -> float:
     """The language file's PAWS-X calibrated similarity threshold (attacks/languages/<lang>.yaml) when the
-    calibration found the similarity informative (ROC AUC ≥ 0.6), else ``default``."""
+    calibration found the similarity informative (ROC AUC ≥ 0.7), else ``default``."""
     from .validity import rules
 
     sim = rules(lang).similarity

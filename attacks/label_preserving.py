@@ -168,3 +168,26 @@ def describe(mode: str) -> str:
                        "exists, no antonyms",
             "codemix": "candidates are common words of the target language (wordfreq), no antonyms"}[mode]
     return f"label-preserving: negation markers/numbers/names frozen (attacks/languages/*.yaml); {what}"
+
+
+def recheck(lang: str, mode: str, premise: str, hypothesis: str, adv_hypothesis: str,
+            targets: Sequence[str] = ()) -> str | None:
+    """Why the label-preserving constraints would block turning ``hypothesis`` into ``adv_hypothesis`` (None when
+    they would not): used to re-check the successes of runs made without them."""
+    from collections import OrderedDict
+
+    from textattack.shared import AttackedText
+
+    ref = AttackedText(OrderedDict(premise=premise, hypothesis=hypothesis))
+    new = AttackedText(OrderedDict(premise=premise, hypothesis=adv_hypothesis))
+    n_p = len(ref.words_per_input[0])
+    old_w, new_w = ref.words_per_input[1], new.words_per_input[1]
+    if len(old_w) == len(new_w):
+        new.attack_attrs["modified_indices"] = {n_p + i for i, (a, b) in enumerate(zip(old_w, new_w)) if a != b}
+    c = LabelPreserving(lang, mode, ("hypothesis",), targets)
+    frozen = FreezeMarkers(lang)._get_modifiable_indices(ref)
+    touched = new.attack_attrs.get("modified_indices", set())
+    if touched - frozen:
+        i = min(touched - frozen)
+        return f"frozen word changed: {ref.words[i]!r}"
+    return None if c._check_constraint(new, ref) else ", ".join(c.rejected)
