@@ -15,8 +15,6 @@ as in the paper).
 
 from __future__ import annotations
 
-import os
-
 from robustxnli.errors import UserError
 
 from . import RecipeContext, recipe
@@ -27,13 +25,10 @@ CITATION = ("Tan & Joty 2021, Code-Mixing on Sesame Street: Dawn of the Adversar
 
 
 def _user_sources() -> tuple[str, ...]:
-    items = os.environ.get("ROBUSTXNLI_LEXICONS", "").replace(os.pathsep, ",").split(",")
-    out = []
-    for item in items:
-        src, _, tgt = item.partition("=")[0].strip().partition("-")
-        if src and tgt and src != tgt:
-            out.append(src)
-    return tuple(out)
+    """Source languages given a bilingual TSV (``xx-yy=path``) in $ROBUSTXNLI_LEXICONS."""
+    from robustxnli.attacks.lexicons import env_pairs
+
+    return tuple(src for src, tgt in env_pairs() if src != tgt)
 
 
 def languages() -> tuple[str, ...]:

@@ -14,8 +14,6 @@ Options: ``candidates`` (synonyms per word, default 20), ``lexicon`` (extra ``SR
 
 from __future__ import annotations
 
-import os
-
 from robustxnli.errors import UserError
 
 from . import RecipeContext, recipe
@@ -26,14 +24,10 @@ CITATION = ("Ren et al. 2019, PWWS (ACL); Miller 1995, WordNet; LibreOffice MyTh
 
 
 def _user_synonym_langs() -> tuple[str, ...]:
-    """Languages given a synonym TSV (``xx-xx=path``) in $ROBUSTXNLI_LEXICONS, read without opening files."""
-    items = os.environ.get("ROBUSTXNLI_LEXICONS", "").replace(os.pathsep, ",").split(",")
-    out = []
-    for item in items:
-        src, _, tgt = item.partition("=")[0].strip().partition("-")
-        if src and src == tgt:
-            out.append(src)
-    return tuple(out)
+    """Languages given a synonym TSV (``xx-xx=path``) in $ROBUSTXNLI_LEXICONS."""
+    from robustxnli.attacks.lexicons import env_pairs
+
+    return tuple(src for src, tgt in env_pairs() if src == tgt)
 
 
 def languages() -> tuple[str, ...]:
