@@ -1,6 +1,6 @@
 """Building blocks every recipe composes: pair-aware constraints, the goal, the search, the Attack.
 
-Recipes call these with their :class:`~robustxnli.recipes.RecipeContext`; options the user passes (through
+Recipes call these with their :class:`~robustxnli.attacks.context.RecipeContext`; options the user passes (through
 ``RecipeContext.options``) override the recipe's defaults:
 
 * ``max_words_changed`` share of words of the attacked column(s) that may change (default per recipe)
@@ -50,7 +50,7 @@ _quiet_textattack()
 patch_textattack()  # AttackedText.words: keep combining marks (hi, th), segment zh/th (see attacks/text.py)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from robustxnli.recipes import RecipeContext
+    from .context import RecipeContext
 
 # the goal function hands the wrapper this many texts at once; the wrapper re-batches them by length
 GOAL_BATCH = 512
@@ -183,8 +183,7 @@ def build_attack(ctx: "RecipeContext", transformation: Any, constraints: list[An
 def make_context(classifier: Any, lang: str, perturb: str = "hypothesis", seed: int = 0,
                  options: dict[str, Any] | None = None, model_wrapper: Any = None) -> "RecipeContext":
     """A RecipeContext with a fresh :class:`~robustxnli.attacks.model_wrapper.NLIModelWrapper` unless given."""
-    from robustxnli.recipes import PERTURB_CHOICES, RecipeContext
-
+    from .context import PERTURB_CHOICES, RecipeContext
     from .model_wrapper import NLIModelWrapper
 
     if perturb not in PERTURB_CHOICES:

@@ -31,33 +31,21 @@ import pkgutil
 import re
 import sys
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from robustxnli.attacks.context import PERTURB_CHOICES, RecipeContext
 from robustxnli.constants import XNLI_LANGS
 from robustxnli.errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover
     import textattack
 
-    from robustxnli.models import NLIClassifier
-
 ENTRY_POINT_GROUP = "robustxnli.recipes"
-PERTURB_CHOICES = ("hypothesis", "premise", "both")
 
 __all__ = ["RecipeContext", "Recipe", "recipe", "get_recipe", "list_recipes", "ENTRY_POINT_GROUP",
            "PERTURB_CHOICES"]
-
-
-@dataclass(frozen=True)
-class RecipeContext:
-    lang: str                      # XNLI code
-    classifier: "NLIClassifier"    # robustxnli.models.load_classifier(...)
-    model_wrapper: Any             # textattack ModelWrapper over the pair classifier (batched, cached)
-    perturb: str = "hypothesis"    # "hypothesis" | "premise" | "both"
-    seed: int = 0
-    options: dict[str, Any] = field(default_factory=dict)   # e.g. {"mlm": "xlm-roberta-base", "encoder_dir": ...}
 
 
 @dataclass(frozen=True)
