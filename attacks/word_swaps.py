@@ -79,19 +79,21 @@ class _CachedLexiconSwap(WordSwap):
 class LexiconSynonymSwap(_CachedLexiconSwap):
     """Replace a word by up to ``max_candidates`` synonyms from the lexicons available for ``lang``."""
 
-    def __init__(self, lang: str, max_candidates: int | None = 20, lexicon: str | Sequence[str] | None = None):
+    def __init__(self, lang: str, max_candidates: int | None = 20, lexicon: str | Sequence[str] | None = None,
+                 max_senses: int | None = None):
         self.lang = lang
         self.max_candidates = max_candidates
         self.lexicon = lexicon
+        self.max_senses = max_senses  # WordNet/MyThes: synonyms from the first senses per part of speech only
         self.sources = lexicons.synonym_sources(lang, lexicon)
         super().__init__()
 
     def _uncached(self, word: str) -> tuple[str, ...]:
-        found = lexicons.synonyms(word, self.lang, self.lexicon)
+        found = lexicons.synonyms(word, self.lang, self.lexicon, self.max_senses)
         return tuple(single_words(found, word, self.lang, self.max_candidates))
 
     def extra_repr_keys(self):
-        return ["lang", "max_candidates"]
+        return ["lang", "max_candidates", "max_senses"]
 
 
 class CodeMixSwap(_CachedLexiconSwap):

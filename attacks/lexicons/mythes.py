@@ -38,7 +38,9 @@ class MyThes:
     def __len__(self) -> int:
         return len(self._index())
 
-    def lookup(self, word: str) -> list[str]:
+    def lookup(self, word: str, max_senses: int | None = None) -> list[str]:
+        """Synonyms of ``word`` (antonym entries left out); with ``max_senses``, from its first sense lines of each
+        part of speech only (the thesauri list the commonest sense first)."""
         off = self._index().get(word.lower())
         if off is None:
             return []
@@ -47,8 +49,13 @@ class MyThes:
             f.seek(off)
             head = f.readline().decode(self.encoding, errors="replace").strip()
             n = int(head.rpartition("|")[2] or 0)
+            per_pos: dict[str, int] = {}
             for _ in range(n):
                 line = f.readline().decode(self.encoding, errors="replace").strip()
+                pos = line.partition("|")[0]
+                per_pos[pos] = per_pos.get(pos, 0) + 1
+                if max_senses is not None and per_pos[pos] > max_senses:
+                    continue
                 syns, _ants = _split_antonyms(line)
                 out.extend(syns)
         return _unique(out, exclude=word)

@@ -29,28 +29,33 @@ class Source:
     lookup: Callable[[str], list[str]]
 
 
-def synonym_sources(lang: str, lexicon: str | Iterable[str] | None = None) -> list[Source]:
-    """Synonym resources present on this machine for ``lang`` (best first)."""
+def synonym_sources(lang: str, lexicon: str | Iterable[str] | None = None, max_senses: int | None = None
+                    ) -> list[Source]:
+    """Synonym resources present on this machine for ``lang`` (best first); ``max_senses`` limits WordNet and
+    MyThes to their first senses per part of speech."""
     out: list[Source] = []
     user = user_lexicons(lexicon).get((lang, lang))
     if user:
         out.append(Source(f"user TSV ({', '.join(p.name for p in user)})", "user", lambda w, u=user: _tsv_lookup(u, w)))
     if lang == "en" and wordnet() is not None:
-        out.append(Source("Princeton WordNet 3.0", "WordNet 3.0 licence", wordnet_synonyms))
+        out.append(Source("Princeton WordNet 3.0", "WordNet 3.0 licence",
+                          lambda w: wordnet_synonyms(w, max_senses)))
     thes = mythes(lang)
     if thes is not None:
-        out.append(Source(f"MyThes {thes.dat.name}", "LGPL/GPL (Debian mythes-" + lang + ")", thes.lookup))
+        out.append(Source(f"MyThes {thes.dat.name}", "LGPL/GPL (Debian mythes-" + lang + ")",
+                          lambda w, t=thes: t.lookup(w, max_senses)))
     if lang == "zh" and cilin_synonyms_table() is not None:
         table = cilin_synonyms_table()
         out.append(Source("HIT Tongyici Cilin (extended)", "research use (HIT-SCIR)", lambda w: list(table.get(w, []))))
     return out
 
 
-def synonyms(word: str, lang: str, lexicon: str | Iterable[str] | None = None) -> list[str]:
+def synonyms(word: str, lang: str, lexicon: str | Iterable[str] | None = None, max_senses: int | None = None
+             ) -> list[str]:
     """Synonyms of ``word`` from every available source for ``lang``, de-duplicated, in source order (WordNet
     and the thesauri list the commonest sense first; re-ranking by word frequency surfaced rare senses)."""
     out: list[str] = []
-    for source in synonym_sources(lang, lexicon):
+    for source in synonym_sources(lang, lexicon, max_senses):
         out.extend(source.lookup(word))
     return [w for w in fit_language(out, lang) if w != word]
 

@@ -45,12 +45,18 @@ def wordnet():
         return WordNetCorpusReader(str(target), None)
 
 
-def wordnet_synonyms(word: str) -> list[str]:
+def wordnet_synonyms(word: str, max_senses: int | None = None) -> list[str]:
+    """Lemmas of the word's synsets; with ``max_senses``, only its first synsets of each part of speech (WordNet
+    orders senses by corpus frequency, so rare senses such as tell = 'separate' are left out)."""
     reader = wordnet()
     if reader is None:
         return []
     out = []
+    seen: dict[str, int] = {}
     for synset in reader.synsets(word.lower()):
+        seen[synset.pos()] = seen.get(synset.pos(), 0) + 1
+        if max_senses is not None and seen[synset.pos()] > max_senses:
+            continue
         out.extend(lemma.name().replace("_", " ") for lemma in synset.lemmas())
     return _unique(out, exclude=word.lower())
 
