@@ -178,3 +178,13 @@ def test_wordnet_first_senses_leave_rare_senses_out():
     assert "separate" in lexicons.synonyms("told", "en")              # tell = 'distinguish', a rare sense
     assert "separate" not in lexicons.synonyms("told", "en", max_senses=2)
     assert "say" in lexicons.synonyms("told", "en", max_senses=2)
+
+
+def test_codemix_round_trip_drops_pivot_senses():
+    from robustxnli.attacks import lexicons
+
+    if not lexicons.can_translate("zh", "de") or lexicons.cedict_entries() is None:
+        pytest.skip("CC-CEDICT / FreeDict not installed")
+    assert "gehen" in lexicons.translations("从事", "zh", "de")        # 'engage in' -> 'go in for' -> gehen
+    assert "gehen" not in lexicons.translations("从事", "zh", "de", round_trip=True)
+    assert "related" in lexicons.translations("相关", "zh", "en", round_trip=True)

@@ -91,11 +91,18 @@ def _inverted_lookup(d: DictdDictionary, word: str) -> list[str]:
 
 
 def translations(word: str, src: str, tgt: str, lexicon: str | Iterable[str] | None = None,
-                 pivot: str | None = "en", max_pivot: int = 3) -> list[str]:
+                 pivot: str | None = "en", max_pivot: int = 3, round_trip: bool = False) -> list[str]:
     """Translations of ``word`` from ``src`` into ``tgt``: direct sources first; when none gives anything and a
     ``pivot`` is set, through the pivot language (first ``max_pivot`` pivot words), as Tan & Joty (2021) do
     for pairs without a bilingual dictionary. Ranked: translations the reverse dictionary maps back to ``word``
-    first, then common words first (:func:`word_score`)."""
+    first, then common words first (:func:`word_score`). With ``round_trip``, only translations whose own
+    translations back into ``src`` (same sources and pivot) give ``word`` again are kept: a pivot through an
+    ambiguous English word (从事 -> 'go in for' -> gehen) does not survive the way back."""
+    if round_trip:
+        found = translations(word, src, tgt, lexicon, pivot, max_pivot)
+        key = word.lower()
+        return [t for t in found
+                if key in {w.lower() for w in translations(t, tgt, src, lexicon, pivot, max_pivot)}]
     out: list[str] = []
     for source in translation_sources(src, tgt, lexicon):
         out.extend(source.lookup(word))
