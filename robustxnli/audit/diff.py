@@ -7,7 +7,8 @@ import html
 
 import regex
 
-_TOKEN = regex.compile(r"[\p{Han}\p{Thai}]|[\w\p{M}'’-]+|\s+|[^\w\s]")
+# one token per Han/Thai character (unspaced scripts), else runs of word characters not crossing into Han/Thai
+_TOKEN = regex.compile(r"[\p{Han}\p{Thai}]|(?:(?![\p{Han}\p{Thai}])[\w\p{M}'’-])+|\s+|[^\w\s]")
 
 
 def tokens(text: str) -> list[str]:
