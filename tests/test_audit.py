@@ -42,6 +42,7 @@ def runs(tmp_path) -> Path:
     recs.append(_rec(10, "succeeded", adv="The man did not go <script>x</script>"))
     _run_dir(root, "charnoise", "en", recs)
     _run_dir(root, "codemix", "en", [_rec(0, "succeeded"), _rec(1, "failed")])
+    _run_dir(root, "codemix", "de", [_rec(0, "failed")])
     return root
 
 
@@ -89,7 +90,10 @@ def test_audit_sheet_ingest_and_table(runs, tmp_path):
     t = validity_table([runs]).set_index("recipe")
     assert t.loc["charnoise", "label-preserving %"] == "80.0 (4/5)"
     assert t.loc["charnoise", "95% Wilson"] == "[37.6, 96.4]"
-    assert t.loc["codemix", "label-preserving %"] == "not audited"
+    t2 = validity_table([runs]).set_index(["recipe", "lang"])
+    assert t2.loc[("codemix", "en"), "label-preserving %"] == "not audited"
+    assert t2.loc[("codemix", "de"), "label-preserving %"] == "no successes"
+    assert t2.loc[("codemix", "de"), "adjusted success rate %"] == "0.0"
     # 7 successes of 11 attacked; adjusted: 7 x 0.8 = 5.6 -> 50.9 %
     assert t.loc["charnoise", "success rate %"] == "63.6" and t.loc["charnoise", "adjusted success rate %"] == "50.9"
 

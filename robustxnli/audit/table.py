@@ -44,9 +44,12 @@ def validity_table(roots: Iterable[str | Path]) -> pd.DataFrame:
                "successes": c["succeeded"], "judged": c["judged"]}
         if not c["judged"]:
             m = adjusted(c["n"], c["attacked"], c["succeeded"], c["robust"], 1.0)
-            row.update({"label-preserving %": NOT_AUDITED, "95% Wilson": "",
-                        "success rate %": _pct(m["success_rate"]), "adjusted success rate %": NOT_AUDITED,
-                        "robust acc %": _pct(m["robust_accuracy"]), "adjusted robust acc %": NOT_AUDITED})
+            none = not c["succeeded"]  # nothing to judge: the adjusted numbers equal the reported ones
+            row.update({"label-preserving %": "no successes" if none else NOT_AUDITED, "95% Wilson": "",
+                        "success rate %": _pct(m["success_rate"]),
+                        "adjusted success rate %": _pct(m["adjusted_success_rate"]) if none else NOT_AUDITED,
+                        "robust acc %": _pct(m["robust_accuracy"]),
+                        "adjusted robust acc %": _pct(m["adjusted_robust_accuracy"]) if none else NOT_AUDITED})
         else:
             share = c["valid"] / c["judged"]
             lo, hi = wilson(c["valid"], c["judged"])
