@@ -32,7 +32,7 @@ from robustxnli.rundir import RunDir, truncate_torn_tail
 STATUSES = ("succeeded", "failed", "skipped")
 FLUSH_SECONDS = 0.25
 # manifest fields that identify a run: resuming into a directory made with other values is refused
-IDENTITY = ("kind", "checkpoint", "lang", "recipe", "split", "perturb", "attack_seed", "options")
+IDENTITY = ("kind", "checkpoint", "lang", "recipe", "split", "perturb", "attack_seed", "options", "data_id")
 
 
 def example_seed(seed: int, example_id: str) -> int:
@@ -162,12 +162,14 @@ def default_out(model: str, lang: str, recipe: str, seed: int) -> Path:
 
 def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: int | None = None, seed: int = 0,
                perturb: str = "hypothesis", out: str | Path | None = None, data_dir: str | Path | None = None,
-               options: dict[str, Any] | None = None, *, classifier: Any = None, progress: bool = True
-               ) -> dict[str, Any]:
+               options: dict[str, Any] | None = None, *, classifier: Any = None, progress: bool = True,
+               data: Any = None) -> dict[str, Any]:
     """Attack XNLI ``split`` in ``lang`` with ``recipe``; write/resume the run dir ``out``; return the summary.
 
     ``model`` is a checkpoint (path or name) or an already loaded ``NLIClassifier`` (``classifier=`` also
     accepts one, to share a loaded model across runs). ``recipe`` is a name, ``file.py:factory`` or a Recipe.
+    ``data`` (a path, ``hub:NAME``, a sweep ``data:`` mapping or a loaded UserData) attacks the user's own set in
+    ``lang`` (any ISO 639 code) instead of XNLI; a two-way set is attacked two-way (attacks/two_way.py).
     """
     prepare()
     from robustxnli.data import load_nli, split_sha256
@@ -177,35 +179,52 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     from .constraints import perturbed_columns
     from .engine import make_context
 
-    if lang not in XNLI_LANGS:
+    if data is not None:
+        from robustxnli.data.user import UserData, load_user_data
+
+        data = data if isinstance(data, UserData) else load_user_data(data)
+    if data is None and lang not in XNLI_LANGS:
         raise UserError(f"unknown language {lang!r}; choose from: {', '.join(XNLI_LANGS)}")
     if perturb not in PERTURB_CHOICES:
         raise UserError(f"unknown --perturb {perturb!r}; choose from: {', '.join(PERTURB_CHOICES)}")
     if limit is not None and limit < 1:
         raise UserError(f"--limit must be positive (got {limit})")
     rec = recipe if isinstance(recipe, Recipe) else get_recipe(str(recipe))
-    rec.require_language(lang)
+    if data is None or not language_generic(rec, lang):
+        rec.require_language(lang)
     if isinstance(model, NLIClassifier):
         classifier = model
     clf = classifier or load_classifier(model)
-    examples = load_nli("xnli", split, lang, data_dir, limit)
+    examples = data.for_lang(lang, limit) if data is not None else load_nli("xnli", split, lang, data_dir, limit)
     if not examples:
-        raise UserError(f"no XNLI {split} examples for {lang} (empty data file?)")
+        raise UserError(f"no {data.name if data is not None else 'XNLI ' + split} examples for {lang}" +
+                        (f"; its languages: {', '.join(data.langs())}" if data is not None else " (empty data file?)"))
     options = _jsonable(dict(options or {}))
 
     run_path = Path(out or default_out(clf.name, lang, rec.name, seed))
     identity = {"kind": "attack", "checkpoint": clf.manifest_fields()["checkpoint"], "lang": lang,
-                "recipe": rec.name, "split": split, "perturb": perturb, "attack_seed": seed, "options": options}
+                "recipe": rec.name, "split": "data" if data is not None else split, "perturb": perturb,
+                "attack_seed": seed, "options": options}
+    if data is not None:
+        identity["data_id"] = {"name": data.name, "sha256": data.sha256}
     _check_same_run(run_path, identity)
-    ctx = make_context(clf, lang, perturb, seed, options)
-    attack = rec.build(ctx)  # before the run dir exists: a recipe refusing its options leaves nothing behind
-    data_sha = split_sha256("xnli", split, lang, data_dir)
+    ctx = make_context(clf, lang, perturb, seed, options, model_wrapper=two_way_wrapper(clf, data))
+    # before the run dir exists: a recipe refusing its options leaves nothing behind
+    generic = data is not None and language_generic(rec, lang)  # checked above; build() would refuse the code
+    try:
+        attack = rec.factory(ctx) if generic else rec.build(ctx)
+    except UserError as err:
+        if not generic:
+            raise
+        raise UserError(f"recipe {rec.name!r} has no resources for {lang!r} ({err}); script-generic recipes such "
+                        "as charnoise and wordsub-embedding run on any language") from None
+    data_sha = data.sha256 if data is not None else split_sha256("xnli", split, lang, data_dir)
     run = RunDir(run_path)
     run.write_manifest(**{**clf.manifest_fields(), **identity}, status="running", limit=limit,
                        recipe_citation=rec.citation, recipe_source=rec.source, recipe_languages=list(rec.languages),
                        recipe_constraints=rec.constraints,
                        data_sha256=data_sha, hyperparameters={"perturb": perturb, "attack_seed": seed, **options},
-                       attack=str(attack))
+                       attack=str(attack), **(data.manifest_fields() if data is not None else {}))
     truncate_torn_tail(run.records_path)
     done = run.done_ids()
     todo = [e for e in examples if e.id not in done]
@@ -245,6 +264,21 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     run.finish(status="done", timing={"seconds": round(seconds, 3), "examples_attacked": len(todo),
                                       **{k: round(v, 3) if isinstance(v, float) else v for k, v in wrapper.items()}})
     return summary
+
+
+def language_generic(rec: Any, lang: str) -> bool:
+    """A recipe declared for all 15 XNLI languages runs on any other language of the user's data with its
+    script-generic parts (no keyboard layout or stopword list for that language)."""
+    return lang not in XNLI_LANGS and set(rec.languages) >= set(XNLI_LANGS)
+
+
+def two_way_wrapper(clf: Any, data: Any) -> Any:
+    """The two-way model wrapper for a two-way set, else None (the recipe context builds the 3-way one)."""
+    if data is None or not data.two_way:
+        return None
+    from .two_way import TwoWayModelWrapper
+
+    return TwoWayModelWrapper(clf)
 
 
 def summary_line(summary: dict[str, Any]) -> str:

@@ -29,9 +29,16 @@ def accuracy_by_lang(records: Sequence[dict[str, Any]]) -> tuple[dict[str, float
 
 def evaluate_run(model: str, out: str | Path, langs: str | Sequence[str] = "all", split: str = "dev",
                  limit: int | None = None, data_dir: str | None = None, batch_size: int = 64,
-                 label_order: list[str] | None = None, classifier=None) -> dict[str, Any]:
-    """Evaluate ``model`` on XNLI ``split`` in ``langs``; returns the summary."""
+                 label_order: list[str] | None = None, classifier=None, data: Any = None) -> dict[str, Any]:
+    """Evaluate ``model`` on XNLI ``split`` in ``langs``; returns the summary. ``data`` (a path, ``hub:NAME``, a
+    sweep ``data:`` mapping or a loaded UserData) evaluates the user's own set instead (see own_data.py)."""
     from ..models import load_classifier
+
+    if data is not None:
+        from .own_data import evaluate_data_run
+
+        return evaluate_data_run(model, out, data, None if langs == "all" else langs, limit, batch_size,
+                                 label_order, classifier)
 
     codes = parse_langs(langs)
     clf = classifier or load_classifier(model, label_order=label_order)

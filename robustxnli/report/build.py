@@ -193,6 +193,9 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
         sec.append(Section("Figures", figures=rest))
     caveats = [f"{c} ({n} run(s))" for c, n in sorted(prov["caveats"].items())] or ["none recorded in manifests"]
     sec.append(Section("Data caveats", bullets=caveats))
+    if prov.get("own_data"):
+        sec.append(Section("Your own data", bullets=[f"{name} ({sha}): its rows are labelled LANG@{name}"
+                                                     for name, sha in prov["own_data"].items()]))
     cmds = ([f"# this report\n{command}"] if command else []) + prov["commands"]
     sec.append(Section("Exact commands (from manifests)", code=cmds or ["(no command recorded in the manifests)"]))
     sec.append(Section("Versions", bullets=[f"{k}: {', '.join(v)}" for k, v in prov["versions"].items()]))

@@ -55,13 +55,18 @@ def build_plan(cfg: SweepConfig, out_root: str | Path | None = None) -> list[Cel
     cells: list[Cell] = []
     lang_groups = [[lang] for lang in cfg.langs] if cfg.per_language else [list(cfg.langs)]
     data = {"data_dir": cfg.data_dir} if cfg.data_dir else {}
+    if cfg.data:  # the user's own set for evaluate / attack cells (train cells keep data_dir only)
+        train_data, data = data, {**data, "data": cfg.data}
+    else:
+        train_data = data
     for model in cfg.models:
         for regime in cfg.regimes:
             for seed in cfg.seeds:
                 tag = f"{slug(model)}_{slug(regime)}_s{seed}"
                 meta = {"model": model, "regime": regime, "seed": seed}
                 train = _make(f"train/{tag}", "train", cfg.functions["train"],
-                              {"model": model, "intermediate": regime_arg(regime), "seed": seed, **data, **cfg.train},
+                              {"model": model, "intermediate": regime_arg(regime), "seed": seed, **train_data,
+                               **cfg.train},
                               [], meta)
                 cells.append(train)
                 ckpt = DEP + train.cell_hash
