@@ -113,7 +113,9 @@ class LabelPreserving(Constraint):
         premise = _premise_words(reference_text)
         for col in self.columns:
             old, new = _column_words(reference_text, col), _column_words(transformed_text, col)
-            if r.negation_signature(old) != r.negation_signature(new):
+            if r.negation_signature(old) != r.negation_signature(new) or r.marker_spans(
+                    reference_text._text_input.get(col, ""), old) != r.marker_spans(
+                    transformed_text._text_input.get(col, ""), old):
                 return self._reject("negation")
             if r.protected_signature(old, premise) != r.protected_signature(new, premise):
                 return self._reject("number/name")

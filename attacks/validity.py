@@ -54,6 +54,19 @@ class LanguageRules:
         """The marked words, lower-cased and sorted: equal signatures = no marker removed, added or altered."""
         return sorted(_lower(w) for w in words if self.is_negation(w))
 
+    def marker_spans(self, text: str, words: Iterable[str]) -> list[str]:
+        """Each marked word as written in ``text`` with the combining marks that follow it: a stray tone mark
+        added to ไม่ (which word segmentation drops) still alters the marker."""
+        from .text import UNSPACED_LANGS
+
+        # unspaced scripts: every listed marker is searched in the raw text, as a segmenter may cut a new one
+        # apart (ปราศจาก -> ปราศ + จากไป) or glue it to a neighbour
+        markers = self.negation_words if self.lang in UNSPACED_LANGS else set(self.negation_signature(words))
+        spans: list[str] = []
+        for w in sorted(markers):
+            spans += regex.findall(regex.escape(w) + r"\p{M}*", _lower(text))
+        return sorted(spans)
+
     # numbers, dates, names -----------------------------------------------------------------------------------
     def is_number(self, word: str) -> bool:
         w = _lower(word)

@@ -109,7 +109,7 @@ def _swap_word(text, i: int, new: str):
     return text.replace_word_at_index(i, new)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lang=st.sampled_from(sorted(SENTENCES)), mode=st.sampled_from(["typo", "synonym", "codemix"]),
        data=st.data())
 def test_constraint_rejects_any_marker_deletion_insertion_or_edit(lang, mode, data):
@@ -142,6 +142,12 @@ def test_constraint_rejects_any_marker_deletion_insertion_or_edit(lang, mode, da
         if not new or r.negation_signature([new]) == r.negation_signature([w]):
             return  # the edit left an equal marker (e.g. "nichts" -> "nicht" is still one marker word...)
         cand = _swap_word(text, i, new)
+        from robustxnli.attacks.text import words_from_text
+
+        new_hyp, old_words = cand._text_input["hypothesis"], words_from_text(hyp)
+        if (r.negation_signature(words_from_text(new_hyp)) == r.negation_signature(old_words)
+                and r.marker_spans(new_hyp, old_words) == r.marker_spans(hyp, old_words)):
+            return  # e.g. 没有 -> 没有有: segmentation puts the doubled 有 outside the intact marker
     assert not c._check_constraint(cand, text), (lang, mode, kind, cand._text_input["hypothesis"])
 
 
