@@ -1,7 +1,7 @@
 """TextAttack constraints that keep the gold NLI label, driven by the language files (:mod:`.validity`).
 
 * :class:`FreezeMarkers` (pre-transformation): negation markers, numbers/dates, person words and names are never
-  offered for change (saves queries).
+  offered for change (saves queries); typos may touch names and person words (``Washngton``), never numbers.
 * :class:`LabelPreserving` (checked on every candidate against the original pair):
   - the negation signature of each attacked column is unchanged (no marker removed, added or altered; a typo may
     not touch a marker or create one);
@@ -44,9 +44,10 @@ def _premise_words(attacked_text: Any) -> frozenset[str]:
 class FreezeMarkers(PreTransformationConstraint):
     """Words that carry a negation marker, a number/date, a person or a name are not modified."""
 
-    def __init__(self, lang: str):
+    def __init__(self, lang: str, numbers_only: bool = False):
         super().__init__()
         self.lang = lang
+        self.numbers_only = numbers_only  # typo mode: names may get typos (a typo may not form another word)
         self.rules = rules(lang)
 
     def _get_modifiable_indices(self, current_text: Any) -> set[int]:
@@ -54,7 +55,8 @@ class FreezeMarkers(PreTransformationConstraint):
         out, offset = set(), 0
         for words in current_text.words_per_input:  # positions count within each column (sentence starts)
             out |= {offset + i for i, w in enumerate(words)
-                    if not self.rules.is_negation(w) and not self.rules.is_protected(words, i, premise)}
+                    if not self.rules.is_negation(w)
+                    and not self.rules.is_protected(words, i, premise, self.numbers_only)}
             offset += len(words)
         return out
 
@@ -117,7 +119,8 @@ class LabelPreserving(Constraint):
                     reference_text._text_input.get(col, ""), old) != r.marker_spans(
                     transformed_text._text_input.get(col, ""), old):
                 return self._reject("negation")
-            if r.protected_signature(old, premise) != r.protected_signature(new, premise):
+            typo = self.mode == "typo"
+            if r.protected_signature(old, premise, typo) != r.protected_signature(new, premise, typo):
                 return self._reject("number/name")
         ref_words, new_words = reference_text.words, transformed_text.words
         for i in sorted(transformed_text.attack_attrs.get("modified_indices", ())):
@@ -160,7 +163,7 @@ class LabelPreserving(Constraint):
 
 def label_preserving(lang: str, mode: str, columns: Sequence[str], targets: Sequence[str] = ()) -> list[Any]:
     """The pre-transformation freeze and the candidate check, ready to append to a recipe's constraints."""
-    return [FreezeMarkers(lang), LabelPreserving(lang, mode, columns, targets)]
+    return [FreezeMarkers(lang, numbers_only=mode == "typo"), LabelPreserving(lang, mode, columns, targets)]
 
 
 def describe(mode: str) -> str:
@@ -187,7 +190,7 @@ def recheck(lang: str, mode: str, premise: str, hypothesis: str, adv_hypothesis:
     if len(old_w) == len(new_w):
         new.attack_attrs["modified_indices"] = {n_p + i for i, (a, b) in enumerate(zip(old_w, new_w)) if a != b}
     c = LabelPreserving(lang, mode, ("hypothesis",), targets)
-    frozen = FreezeMarkers(lang)._get_modifiable_indices(ref)
+    frozen = FreezeMarkers(lang, numbers_only=mode == "typo")._get_modifiable_indices(ref)
     touched = new.attack_attrs.get("modified_indices", set())
     if touched - frozen:
         i = min(touched - frozen)

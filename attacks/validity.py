@@ -72,11 +72,17 @@ class LanguageRules:
         w = _lower(word)
         return bool(DIGIT.search(w)) or w in self.number_words or any(p.fullmatch(w) for p in self.protected_patterns)
 
-    def is_protected(self, words: list[str], i: int, premise_words: frozenset[str] = frozenset()) -> bool:
-        """Word ``i`` of a column is a number/date word, a person word or a name."""
+    def is_protected(self, words: list[str], i: int, premise_words: frozenset[str] = frozenset(),
+                     numbers_only: bool = False) -> bool:
+        """Word ``i`` of a column is a number/date word, a person word or a name (``numbers_only``: a number or
+        date word; typos may touch names, as long as they do not make another real word)."""
         word = words[i]
         w = _lower(word)
-        if self.is_number(word) or w in self.protected_words:
+        if self.is_number(word):
+            return True
+        if numbers_only:
+            return False
+        if w in self.protected_words:
             return True
         if self.entities in ("capitalised", "capitalised-shared") and i > 0 and word[:1].isupper():
             prev = words[i - 1]
@@ -87,8 +93,10 @@ class LanguageRules:
             return True
         return False
 
-    def protected_signature(self, words: list[str], premise_words: frozenset[str] = frozenset()) -> list[str]:
-        return sorted(_lower(w) for i, w in enumerate(words) if self.is_protected(words, i, premise_words))
+    def protected_signature(self, words: list[str], premise_words: frozenset[str] = frozenset(),
+                            numbers_only: bool = False) -> list[str]:
+        return sorted(_lower(w) for i, w in enumerate(words)
+                      if self.is_protected(words, i, premise_words, numbers_only))
 
     # antonyms ------------------------------------------------------------------------------------------------
     def are_antonyms(self, a: str, b: str) -> bool:

@@ -194,3 +194,14 @@ def test_codemix_round_trip_drops_pivot_senses():
     assert "gehen" in lexicons.translations("从事", "zh", "de")        # 'engage in' -> 'go in for' -> gehen
     assert "gehen" not in lexicons.translations("从事", "zh", "de", round_trip=True)
     assert "related" in lexicons.translations("相关", "zh", "en", round_trip=True)
+
+
+def test_typos_may_touch_names_but_not_numbers():
+    from robustxnli.attacks.label_preserving import LabelPreserving
+
+    text = _pair("I went to Washington.", "I went to Washington 20 times")
+    typo, syn = LabelPreserving("en", "typo"), LabelPreserving("en", "synonym")
+    i = text.words.index("Washington", 4)
+    assert typo._check_constraint(_swap_word(text, i, "Washngton"), text)      # still recognisably the name
+    assert not syn._check_constraint(_swap_word(text, i, "London"), text)
+    assert not typo._check_constraint(_swap_word(text, text.words.index("20"), "2O"), text)
