@@ -59,13 +59,14 @@ def successes(run: Path, manifest: dict) -> list[Item]:
     labels = manifest.get("labels") if isinstance(manifest.get("labels"), list) else None
     out = []
     for r in iter_records(run / "records.jsonl") if (run / "records.jsonl").exists() else []:
-        if r.get("status") != "succeeded":
+        if r.get("status") != "succeeded" or "adv_hypothesis" not in r:  # records without texts: nothing to show
             continue
         out.append(Item(item=f"{run.name}/{r['id']}", run=str(run), id=str(r["id"]),
                         recipe=str(manifest.get("recipe")), lang=str(r.get("lang") or manifest.get("lang")),
                         label=_name(int(r["label"]), labels), clean_pred=_name(int(r["clean_pred"]), labels),
-                        adv_pred=_name(int(r["adv_pred"]), labels), premise=r["premise"],
-                        hypothesis=r["hypothesis"], adv_premise=r["adv_premise"], adv_hypothesis=r["adv_hypothesis"]))
+                        adv_pred=_name(int(r["adv_pred"]), labels), premise=r.get("premise", ""),
+                        hypothesis=r.get("hypothesis", ""), adv_premise=r.get("adv_premise", r.get("premise", "")),
+                        adv_hypothesis=r["adv_hypothesis"]))
     return out
 
 
