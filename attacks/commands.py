@@ -85,11 +85,11 @@ def register(app: typer.Typer) -> None:
             return rec.supports(code) or (own is not None and language_generic(rec, code))
 
         plan = [(code, rec) for rec in recipes for code in langs if runs_on(rec, code)]
-        unsupported = [(code, rec.name) for rec in recipes for code in langs if not runs_on(rec, code)]
+        unsupported = [(code, rec) for rec in recipes for code in langs if not runs_on(rec, code)]
         if not plan:
             recipes[0].require_language(langs[0])  # raises with the supported languages
-        for code, name in unsupported:
-            typer.secho(f"skipping {name} × {code}: recipe supports {', '.join(get_recipe(name).languages)}",
+        for code, rec in unsupported:  # the Recipe itself: a file plug-in's name is not a registry key
+            typer.secho(f"skipping {rec.name} × {code}: recipe supports {', '.join(rec.languages)}",
                         fg=typer.colors.YELLOW, err=True)
         for code, rec in plan:
             if own is not None and language_generic(rec, code):
@@ -111,18 +111,32 @@ def register(app: typer.Typer) -> None:
 
     @recipes_app.command("list")
     def list_cmd() -> None:
-        """All recipes with their languages and citations."""
+        """All recipes with their languages (and those usable on this machine), constraints and citations, then
+        the lexicons installed here and how to get the missing ones."""
         from rich.console import Console
         from rich.table import Table
 
         from robustxnli.constants import XNLI_LANGS
         from robustxnli.recipes import list_recipes
 
+        from .availability import resources, usable_languages
+
+        def fmt(langs) -> str:
+            return "all 15" if set(langs) == set(XNLI_LANGS) else ", ".join(langs) or "none"
+
         table = Table(title="robustxnli attack recipes")
-        for col in ("name", "languages", "summary", "citation", "source"):
+        for col in ("name", "languages", "usable here", "summary", "constraints", "citation", "source"):
             table.add_column(col, overflow="fold")
         for rec in list_recipes():
-            langs = "all 15" if set(rec.languages) == set(XNLI_LANGS) else ", ".join(rec.languages)
-            table.add_row(rec.name, langs, rec.summary, rec.citation, rec.source)
-        Console(width=200).print(table)
+            here = usable_languages(rec.name)
+            usable = "same" if here is None else fmt([x for x in rec.languages if x in here])
+            table.add_row(rec.name, fmt(rec.languages), usable, rec.summary, rec.constraints or "(not stated)",
+                          rec.citation, rec.source)
+        Console(width=220).print(table)
+        res = Table(title="lexicons on this machine")
+        for col in ("resource", "here", "to get it"):
+            res.add_column(col, overflow="fold")
+        for row in resources():
+            res.add_row(*row)
+        Console(width=220).print(res)
         typer.echo("third-party: --recipe path/to/file.py:factory, or an entry point in group robustxnli.recipes")

@@ -1,6 +1,6 @@
 """Building blocks every recipe composes: pair-aware constraints, the goal, the search, the Attack.
 
-Recipes call these with their :class:`~robustxnli.recipes.RecipeContext`; options the user passes (through
+Recipes call these with their :class:`~robustxnli.attacks.context.RecipeContext`; options the user passes (through
 ``RecipeContext.options``) override the recipe's defaults:
 
 * ``max_words_changed`` share of words of the attacked column(s) that may change (default per recipe)
@@ -50,10 +50,15 @@ _quiet_textattack()
 patch_textattack()  # AttackedText.words: keep combining marks (hi, th), segment zh/th (see attacks/text.py)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from robustxnli.recipes import RecipeContext
+    from .context import RecipeContext
 
 # the goal function hands the wrapper this many texts at once; the wrapper re-batches them by length
 GOAL_BATCH = 512
+
+
+# -o keys every recipe built with this engine understands (recipes declare their own in Recipe.options)
+ENGINE_OPTIONS = ("max_words_changed", "max_edit_distance", "min_similarity", "encoder_dir", "query_budget", "wir",
+                  "search", "label_preserving")
 
 
 def option(ctx: "RecipeContext", key: str, default: Any) -> Any:
@@ -107,8 +112,32 @@ def default_encoder_dir() -> Path:
     return Path(build_embedded_default(12))
 
 
-def similarity_constraint(ctx: "RecipeContext", min_similarity: float = 0.85) -> list[Any]:
-    """[MultilingualSentenceSimilarity] on the attacked column(s), or [] when disabled (min_similarity 0)."""
+def calibrated_similarity(lang: str, default: float) -> float:
+    """The language file's PAWS-X calibrated similarity threshold (attacks/languages/<lang>.yaml) when the
+    calibration found the similarity informative (ROC AUC ≥ 0.7), else ``default``."""
+    from .validity import rules
+
+    sim = rules(lang).similarity
+    return float(sim["threshold"]) if sim.get("informative") and "threshold" in sim else default
+
+
+def label_constraints(ctx: "RecipeContext", mode: str, targets: Iterable[str] = ()) -> list[Any]:
+    """The label-preserving freeze + candidate check for ``ctx.lang`` (``-o label_preserving=false`` drops them,
+    to measure what they change)."""
+    if not option(ctx, "label_preserving", True):
+        return []
+    from .label_preserving import label_preserving
+
+    return label_preserving(ctx.lang, mode, perturbed_columns(ctx.perturb), tuple(targets))
+
+
+def similarity_constraint(ctx: "RecipeContext", min_similarity: float = 0.85, calibrated: bool = True
+                          ) -> list[Any]:
+    """[MultilingualSentenceSimilarity] on the attacked column(s), or [] when disabled (min_similarity 0).
+    With ``calibrated`` (and label-preserving constraints on), the threshold is the larger of the recipe default
+    and the language's calibrated one."""
+    if calibrated and min_similarity > 0 and option(ctx, "label_preserving", True):
+        min_similarity = max(min_similarity, calibrated_similarity(ctx.lang, min_similarity))
     threshold = float(option(ctx, "min_similarity", min_similarity))
     if threshold <= 0:
         return []
@@ -154,8 +183,7 @@ def build_attack(ctx: "RecipeContext", transformation: Any, constraints: list[An
 def make_context(classifier: Any, lang: str, perturb: str = "hypothesis", seed: int = 0,
                  options: dict[str, Any] | None = None, model_wrapper: Any = None) -> "RecipeContext":
     """A RecipeContext with a fresh :class:`~robustxnli.attacks.model_wrapper.NLIModelWrapper` unless given."""
-    from robustxnli.recipes import PERTURB_CHOICES, RecipeContext
-
+    from .context import PERTURB_CHOICES, RecipeContext
     from .model_wrapper import NLIModelWrapper
 
     if perturb not in PERTURB_CHOICES:

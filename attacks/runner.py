@@ -224,6 +224,7 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     run = RunDir(run_path)
     run.write_manifest(**{**clf.manifest_fields(), **identity}, status="running", limit=limit,
                        recipe_citation=rec.citation, recipe_source=rec.source, recipe_languages=list(rec.languages),
+                       recipe_constraints=rec.constraints,
                        data_sha256=data_sha, hyperparameters={"perturb": perturb, "attack_seed": seed, **options},
                        attack=str(attack), **(data.manifest_fields() if data is not None else {}))
     truncate_torn_tail(run.records_path)

@@ -79,19 +79,21 @@ class _CachedLexiconSwap(WordSwap):
 class LexiconSynonymSwap(_CachedLexiconSwap):
     """Replace a word by up to ``max_candidates`` synonyms from the lexicons available for ``lang``."""
 
-    def __init__(self, lang: str, max_candidates: int | None = 20, lexicon: str | Sequence[str] | None = None):
+    def __init__(self, lang: str, max_candidates: int | None = 20, lexicon: str | Sequence[str] | None = None,
+                 max_senses: int | None = None):
         self.lang = lang
         self.max_candidates = max_candidates
         self.lexicon = lexicon
+        self.max_senses = max_senses  # WordNet/MyThes: synonyms from the first senses per part of speech only
         self.sources = lexicons.synonym_sources(lang, lexicon)
         super().__init__()
 
     def _uncached(self, word: str) -> tuple[str, ...]:
-        found = lexicons.synonyms(word, self.lang, self.lexicon)
+        found = lexicons.synonyms(word, self.lang, self.lexicon, self.max_senses)
         return tuple(single_words(found, word, self.lang, self.max_candidates))
 
     def extra_repr_keys(self):
-        return ["lang", "max_candidates"]
+        return ["lang", "max_candidates", "max_senses"]
 
 
 class CodeMixSwap(_CachedLexiconSwap):
@@ -99,20 +101,22 @@ class CodeMixSwap(_CachedLexiconSwap):
     (Tan & Joty 2021). ``pivot`` (default English) bridges pairs without a direct dictionary."""
 
     def __init__(self, lang: str, target_langs: Sequence[str], per_language: int = 2, pivot: str | None = "en",
-                 lexicon: str | Sequence[str] | None = None):
+                 lexicon: str | Sequence[str] | None = None, round_trip: bool = False):
         self.lang = lang
         self.target_langs = tuple(t for t in target_langs if t != lang)
         self.per_language = per_language
         self.pivot = pivot
         self.lexicon = lexicon
+        self.round_trip = round_trip  # keep a translation only if translating it back gives the word again
         super().__init__()
 
     def _uncached(self, word: str) -> tuple[str, ...]:
         out: list[str] = []
         for tgt in self.target_langs:
-            found = lexicons.translations(word, self.lang, tgt, self.lexicon, pivot=self.pivot)
+            found = lexicons.translations(word, self.lang, tgt, self.lexicon, pivot=self.pivot,
+                                          round_trip=self.round_trip)
             out.extend(c for c in single_words(found, word, tgt, self.per_language, self.lang) if c not in out)
         return tuple(out)
 
     def extra_repr_keys(self):
-        return ["lang", "target_langs", "per_language", "pivot"]
+        return ["lang", "target_langs", "per_language", "pivot", "round_trip"]

@@ -31,33 +31,21 @@ import pkgutil
 import re
 import sys
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from robustxnli.attacks.context import PERTURB_CHOICES, RecipeContext
 from robustxnli.constants import XNLI_LANGS
 from robustxnli.errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover
     import textattack
 
-    from robustxnli.models import NLIClassifier
-
 ENTRY_POINT_GROUP = "robustxnli.recipes"
-PERTURB_CHOICES = ("hypothesis", "premise", "both")
 
 __all__ = ["RecipeContext", "Recipe", "recipe", "get_recipe", "list_recipes", "ENTRY_POINT_GROUP",
            "PERTURB_CHOICES"]
-
-
-@dataclass(frozen=True)
-class RecipeContext:
-    lang: str                      # XNLI code
-    classifier: "NLIClassifier"    # robustxnli.models.load_classifier(...)
-    model_wrapper: Any             # textattack ModelWrapper over the pair classifier (batched, cached)
-    perturb: str = "hypothesis"    # "hypothesis" | "premise" | "both"
-    seed: int = 0
-    options: dict[str, Any] = field(default_factory=dict)   # e.g. {"mlm": "xlm-roberta-base", "encoder_dir": ...}
 
 
 @dataclass(frozen=True)
@@ -68,6 +56,8 @@ class Recipe:
     summary: str
     factory: Callable[[RecipeContext], "textattack.Attack"]
     source: str = "built-in"       # "built-in" | file path | "entry point <dist>"
+    constraints: str = ""          # what keeps the label, stated in `recipes list` and the run manifest
+    options: tuple[str, ...] = ()  # recipe-specific -o KEY=VALUE keys (engine options: attacks.engine.ENGINE_OPTIONS)
 
     def supports(self, lang: str) -> bool:
         return lang in self.languages
@@ -106,14 +96,16 @@ def _normalise_languages(languages: str | Iterable[str] | None, where: str) -> t
     return langs
 
 
-def recipe(name: str, *, languages: str | Iterable[str], citation: str, summary: str
-           ) -> Callable[[Callable[[RecipeContext], Any]], Recipe]:
-    """Decorator: turn a factory into a registered :class:`Recipe` (``languages`` may be ``"all"``)."""
+def recipe(name: str, *, languages: str | Iterable[str], citation: str, summary: str, constraints: str = "",
+           options: Iterable[str] = ()) -> Callable[[Callable[[RecipeContext], Any]], Recipe]:
+    """Decorator: turn a factory into a registered :class:`Recipe` (``languages`` may be ``"all"``);
+    ``constraints`` says what keeps the label, ``options`` lists the recipe's own ``-o`` keys."""
 
     def wrap(factory: Callable[[RecipeContext], Any]) -> Recipe:
         module = getattr(factory, "__module__", "") or ""
         source = "built-in" if module.startswith(__name__ + ".") else module
-        rec = Recipe(name, _normalise_languages(languages, f"recipe {name!r}"), citation, summary, factory, source)
+        rec = Recipe(name, _normalise_languages(languages, f"recipe {name!r}"), citation, summary, factory, source,
+                     constraints, tuple(options))
         captured = _CAPTURE.get()
         if captured is not None:
             captured.append(rec)

@@ -30,12 +30,16 @@ def _families(value) -> list[str]:
 
 
 @recipe("charnoise", languages="all", citation=CITATION,
-        summary="script-aware typos (swap/delete/insert/keyboard/diacritic/confusable), greedy word importance")
+        summary="script-aware typos (swap/delete/insert/keyboard/diacritic/confusable), greedy word importance",
+        constraints="≤30% words, edit distance ≤30, stopwords frozen; label-preserving: negation markers, numbers/dates, person words and names frozen; no antonyms; a typo may not "
+        "form another real word (wordfreq)",
+        options=("families", "candidates_per_word"))
 def charnoise(ctx: RecipeContext):
     from robustxnli.attacks.char_noise import char_noise
-    from robustxnli.attacks.engine import build_attack, option, pair_constraints
+    from robustxnli.attacks.engine import build_attack, label_constraints, option, pair_constraints
 
     k = option(ctx, "candidates_per_word", 1)
     transformation = char_noise(ctx.lang, _families(option(ctx, "families", None)),
                                 candidates_per_word=None if k in (None, "none", "all") else int(k), seed=ctx.seed)
-    return build_attack(ctx, transformation, pair_constraints(ctx, max_words_changed=0.3, max_edit_distance=30))
+    constraints = pair_constraints(ctx, max_words_changed=0.3, max_edit_distance=30) + label_constraints(ctx, "typo")
+    return build_attack(ctx, transformation, constraints)

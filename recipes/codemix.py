@@ -8,14 +8,13 @@ Citation: Tan & Joty 2021, "Code-Mixing on Sesame Street: Dawn of the Adversaria
 PolyGloss word-level attack), with bilingual lexicons from FreeDict and CC-CEDICT instead of MUSE/MT.
 
 Options: ``target_langs`` (comma list, default all reachable), ``per_language`` (translations tried per target
-language and word, default 2), ``pivot`` (default en; ``none`` = direct dictionaries only), ``lexicon`` (extra
+language and word, default 2), ``pivot`` (default en; ``none`` = direct dictionaries only), ``round_trip``
+(default true: a translation is kept only if it translates back to the word), ``lexicon`` (extra
 ``SRC-TGT=path.tsv`` items), ``max_words_changed`` (default 0.5), ``min_similarity`` (e5 cosine; off by default,
 as in the paper).
 """
 
 from __future__ import annotations
-
-import os
 
 from robustxnli.errors import UserError
 
@@ -27,13 +26,10 @@ CITATION = ("Tan & Joty 2021, Code-Mixing on Sesame Street: Dawn of the Adversar
 
 
 def _user_sources() -> tuple[str, ...]:
-    items = os.environ.get("ROBUSTXNLI_LEXICONS", "").replace(os.pathsep, ",").split(",")
-    out = []
-    for item in items:
-        src, _, tgt = item.partition("=")[0].strip().partition("-")
-        if src and tgt and src != tgt:
-            out.append(src)
-    return tuple(out)
+    """Source languages given a bilingual TSV (``xx-yy=path``) in $ROBUSTXNLI_LEXICONS."""
+    from robustxnli.attacks.lexicons import env_pairs
+
+    return tuple(src for src, tgt in env_pairs() if src != tgt)
 
 
 def languages() -> tuple[str, ...]:
@@ -69,13 +65,21 @@ def target_languages(ctx: RecipeContext) -> list[str]:
 
 
 @recipe("codemix", languages=languages(), citation=CITATION,
-        summary="code-mixing: words -> translations in other XNLI languages (FreeDict, CC-CEDICT, pivot en)")
+        summary="code-mixing: words -> translations in other XNLI languages (FreeDict, CC-CEDICT, pivot en)",
+        constraints="≤50% words, stopwords frozen; translations must translate back to the word (round_trip); "
+                    "label-preserving: negation markers, numbers/dates, person words and names frozen; no antonyms; a candidate is a common word "
+                    "of its target language and commoner there than in the source (wordfreq)",
+        options=("target_langs", "per_language", "pivot", "lexicon", "round_trip"))
 def codemix(ctx: RecipeContext):
-    from robustxnli.attacks.engine import build_attack, option, pair_constraints, similarity_constraint
+    from robustxnli.attacks.engine import (build_attack, label_constraints, option, pair_constraints,
+                                           similarity_constraint)
     from robustxnli.attacks.word_swaps import CodeMixSwap
 
     pivot = option(ctx, "pivot", "en")
-    swap = CodeMixSwap(ctx.lang, target_languages(ctx), per_language=int(option(ctx, "per_language", 2)),
-                       pivot=None if pivot in (None, "none", "") else str(pivot), lexicon=option(ctx, "lexicon", None))
-    constraints = pair_constraints(ctx, max_words_changed=0.5) + similarity_constraint(ctx, min_similarity=0.0)
+    targets = target_languages(ctx)
+    swap = CodeMixSwap(ctx.lang, targets, per_language=int(option(ctx, "per_language", 2)),
+                       pivot=None if pivot in (None, "none", "") else str(pivot), lexicon=option(ctx, "lexicon", None),
+                       round_trip=bool(option(ctx, "round_trip", bool(option(ctx, "label_preserving", True)))))
+    constraints = (pair_constraints(ctx, max_words_changed=0.5) + similarity_constraint(ctx, min_similarity=0.0)
+                   + label_constraints(ctx, "codemix", targets))
     return build_attack(ctx, swap, constraints)

@@ -18,6 +18,8 @@ from . import RecipeContext, recipe
     languages="all",
     citation="Naik et al. 2018, Stress Test Evaluation for NLI (COLING)",
     summary="hypothesis + \"and W is W\", W a premise word absent from the hypothesis (label-preserving)",
+    constraints="label-preserving by construction: a fixed tautology/distractor is appended; the words of the "
+                "pair are not changed",
 )
 def distractor_overlap(ctx: RecipeContext):
     from robustxnli.attacks.distractors import build_distractor_attack

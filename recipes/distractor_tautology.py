@@ -17,6 +17,8 @@ from . import RecipeContext, recipe
     languages="all",
     citation="Naik et al. 2018, Stress Test Evaluation for NLI (COLING)",
     summary="hypothesis + \"and true is true\" in the pair's language (label-preserving)",
+    constraints="label-preserving by construction: a fixed tautology/distractor is appended; the words of the "
+                "pair are not changed",
 )
 def distractor_tautology(ctx: RecipeContext):
     from robustxnli.attacks.distractors import build_distractor_attack

@@ -19,15 +19,19 @@ from robustxnli.errors import UserError
 from . import RecipeContext, recipe
 
 LATIN = ("de", "en", "es", "fr", "sw", "tr", "vi")
+TYPO = ("TextAttack's own constraints; label-preserving: negation markers, numbers/dates, person words and names "
+        "frozen; no antonyms; a typo may not form another real word (wordfreq)")
+SYNONYM = ("TextAttack's own constraints; label-preserving: negation markers, numbers/dates, person words and names "
+           "frozen; no antonyms; candidates common English words (wordfreq)")
 
 
-def _rebuild(ctx: RecipeContext, ta_attack: Any):
+def _rebuild(ctx: RecipeContext, ta_attack: Any, mode: str):
     """Keep TextAttack's transformation, search and constraints; swap in robustxnli's column freeze, the
     language's stopwords and our goal function (batched, cached wrapper)."""
     from textattack.constraints.pre_transformation import InputColumnModification, StopwordModification
 
     from robustxnli.attacks.constraints import ValidText, column_constraint, perturbed_columns
-    from robustxnli.attacks.engine import LangStopwordModification, build_attack, stopwords
+    from robustxnli.attacks.engine import LangStopwordModification, build_attack, label_constraints, stopwords
 
     kept: list[Any] = []
     for c in ta_attack.pre_transformation_constraints + ta_attack.constraints:
@@ -40,32 +44,33 @@ def _rebuild(ctx: RecipeContext, ta_attack: Any):
     if col is not None:
         kept.insert(0, col)
     kept.append(ValidText(perturbed_columns(ctx.perturb)))
+    kept.extend(label_constraints(ctx, mode))  # negation/numbers/names frozen, no antonyms (attacks/languages)
     return build_attack(ctx, ta_attack.transformation, kept, ta_attack.search_method)
 
 
 @recipe("textattack:deepwordbug", languages=LATIN,
         citation="Gao et al. 2018, \"Black-box Generation of Adversarial Text Sequences to Evade Deep Learning "
                  "Classifiers\" (IEEE S&P Workshops)",
-        summary="TextAttack DeepWordBug: swap/substitute/delete/insert ASCII letters, edit distance ≤ 30")
+        constraints=TYPO, summary="TextAttack DeepWordBug: swap/substitute/delete/insert ASCII letters, edit distance ≤ 30")
 def deepwordbug(ctx: RecipeContext):
     from textattack.attack_recipes import DeepWordBugGao2018
 
-    return _rebuild(ctx, DeepWordBugGao2018.build(ctx.model_wrapper))
+    return _rebuild(ctx, DeepWordBugGao2018.build(ctx.model_wrapper), "typo")
 
 
 @recipe("textattack:pruthi", languages=LATIN,
         citation="Pruthi et al. 2019, \"Combating Adversarial Misspellings with Robust Word Recognition\" (ACL)",
-        summary="TextAttack Pruthi2019: one QWERTY typo (swap/delete/insert/keyboard neighbour), words ≥ 4 chars")
+        constraints=TYPO, summary="TextAttack Pruthi2019: one QWERTY typo (swap/delete/insert/keyboard neighbour), words ≥ 4 chars")
 def pruthi(ctx: RecipeContext):
     from textattack.attack_recipes import Pruthi2019
 
-    return _rebuild(ctx, Pruthi2019.build(ctx.model_wrapper))
+    return _rebuild(ctx, Pruthi2019.build(ctx.model_wrapper), "typo")
 
 
 @recipe("textattack:pwws", languages=("en",),
         citation="Ren et al. 2019, \"Generating Natural Language Adversarial Examples through Probability "
                  "Weighted Word Saliency\" (ACL)",
-        summary="TextAttack PWWS: English WordNet synonyms, weighted-saliency ranking (needs WordNet data)")
+        constraints=SYNONYM, summary="TextAttack PWWS: English WordNet synonyms, weighted-saliency ranking (needs WordNet data)")
 def pwws(ctx: RecipeContext):
     from robustxnli.attacks.lexicons import wordnet
 
@@ -79,4 +84,4 @@ def pwws(ctx: RecipeContext):
     # WordSwapWordNet() calls nltk.download("omw-1.4") unconditionally (only needed for non-English WordNets):
     # offline that prints a connection error, so skip it
     with mock.patch("nltk.download", lambda *args, **kwargs: False):
-        return _rebuild(ctx, PWWSRen2019.build(ctx.model_wrapper))
+        return _rebuild(ctx, PWWSRen2019.build(ctx.model_wrapper), "synonym")

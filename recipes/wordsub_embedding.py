@@ -18,13 +18,21 @@ from . import RecipeContext, recipe
     languages="all",
     citation="Alzantot et al. 2018 (EMNLP); Jin et al. 2020, TextFooler (AAAI) — victim's own embeddings",
     summary="word swaps with nearest whole-word neighbours in the model's input embeddings + e5 similarity",
+    constraints="≤30% words, stopwords frozen; neighbour cosine ≥ the language file's floor (0.5); e5 similarity ≥ "
+                "max(0.9, PAWS-X calibrated); label-preserving: negation markers, numbers/dates, person words and names frozen; no antonyms; candidates common words of the "
+                "language (wordfreq), same case/number/gender (pymorphy3, ru)",
+    options=("candidates", "min_cos"),
 )
 def wordsub_embedding(ctx: RecipeContext):
-    from robustxnli.attacks.engine import build_attack, option, pair_constraints, similarity_constraint
+    from robustxnli.attacks.engine import (build_attack, label_constraints, option, pair_constraints,
+                                           similarity_constraint)
     from robustxnli.attacks.model_swaps import EmbeddingNeighbourSwap
+    from robustxnli.attacks.validity import rules
 
     clf = ctx.classifier
     swap = EmbeddingNeighbourSwap(clf.model, clf.tokenizer, ctx.lang, k=int(option(ctx, "candidates", 15)),
-                                  min_cos=float(option(ctx, "min_cos", 0.0)))
-    constraints = pair_constraints(ctx, max_words_changed=0.3) + similarity_constraint(ctx, min_similarity=0.9)
+                                  min_cos=float(option(ctx, "min_cos", rules(ctx.lang).embedding_min_cos
+                                                       if option(ctx, "label_preserving", True) else 0.0)))
+    constraints = (pair_constraints(ctx, max_words_changed=0.3) + similarity_constraint(ctx, min_similarity=0.9)
+                   + label_constraints(ctx, "synonym"))
     return build_attack(ctx, swap, constraints)

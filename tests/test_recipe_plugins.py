@@ -160,3 +160,38 @@ def test_entry_point_plugin(tmp_path, monkeypatch, tiny_model_dir, data_dir):
     summary = attack_run(str(tiny_model_dir), "es", "swapper", limit=2, out=tmp_path / "run", data_dir=data_dir)
     assert summary["n"] == 2
     assert json.loads((tmp_path / "run" / "manifest.json").read_text())["recipe"] == "swapper"
+
+
+def test_cli_skip_message_for_a_file_plugin(tmp_path, tiny_model_dir, data_dir):
+    """`attack --lang de,zh --recipe file.py:factory`: the zh cell is skipped with the plug-in's languages (the
+    skip message used to look the plug-in up again by its bare name, which fails for file plug-ins)."""
+    import os
+    import subprocess
+    import sys
+
+    plugin = tmp_path / "my_recipes.py"
+    plugin.write_text(PLAIN_FACTORY, encoding="utf-8")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ROBUSTXNLI_OFFLINE": "1", "ROBUSTXNLI_PROGRESS": "0"}
+    p = subprocess.run([sys.executable, "-m", "robustxnli.cli", "attack", "--model", str(tiny_model_dir), "--lang",
+                        "de,zh", "--recipe", f"{plugin}:drop_letters", "--limit", "2", "--out", str(tmp_path / "o"),
+                        "--data-dir", str(data_dir)], capture_output=True, text=True, env=env, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "skipping drop_letters × zh: recipe supports de, fr" in p.stderr
+    assert (tmp_path / "o" / "de-drop_letters" / "records.jsonl").exists()
+
+
+def test_recipes_list_states_constraints_and_lexicons_here():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ROBUSTXNLI_OFFLINE": "1"}
+    p = subprocess.run([sys.executable, "-m", "robustxnli.cli", "recipes", "list"], capture_output=True, text=True,
+                       env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "usable here" in p.stdout and "lexicons on this machine" in p.stdout
+    assert "label-preserving" in p.stdout and "MyThes" in p.stdout and "wordfreq" in p.stdout
+    from robustxnli.recipes import list_recipes
+
+    builtin = [r for r in list_recipes() if r.source == "built-in" and not r.name.startswith("distractor")]
+    assert builtin and all("label-preserving" in r.constraints for r in builtin)

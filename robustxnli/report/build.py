@@ -15,6 +15,7 @@ from .answer import QUESTION, Answer, answer_parts
 from .classes import (attack_by_gold_class, collapsed_models, confusion_table, model_evidence, prediction_frame,
                       usable_examples)
 from .contrast import contrast_frame, contrast_section
+from .examples import attack_sections
 from .labels import model_label, regime_name, short_labels
 from .load import CLEAN, example_frame, find_runs, hans_frame, provenance, size_table
 from .render import Section, fmt_delta, fmt_params, fmt_pct, json_safe, to_html, to_markdown
@@ -82,7 +83,8 @@ def build_report(run_dirs: Sequence[str | Path], out: str | Path, sweep_config: 
     at = next((i + 1 for i, x in enumerate(sections) if x.title == "Accuracy"), len(sections))
     sections[at:at] = diagnostics_sec  # per-class view beside the accuracy tables
     at = next((i for i, x in enumerate(sections) if x.title in ("Figures", "Data caveats")), len(sections))
-    sections[at:at] = contrast_section(contrast_frame(runset), list(sizes["size"]), regimes, labels)
+    sections[at:at] = [*attack_sections(runset, seed),  # validity audit + attack examples
+                       *contrast_section(contrast_frame(runset), list(sizes["size"]), regimes, labels)]
     sections = _short_labels(sections, labels)
     (out / "report.md").write_text(to_markdown(TITLE, sections), encoding="utf-8")
     (out / "report.html").write_text(to_html(TITLE, sections[1:], answer_first=answer_obj, question=QUESTION),

@@ -22,6 +22,7 @@ class Section:
     figures: list[tuple[str, str, bytes]] = field(default_factory=list)  # (caption, file name, png)
     code: list[str] = field(default_factory=list)
     bullets: list[str] = field(default_factory=list)
+    raw_html: list[str] = field(default_factory=list)  # built (and escaped) by the section's module
 
 
 def fmt_pct(mean: float, std: float | None = None) -> str:
@@ -143,7 +144,7 @@ def to_html(title: str, sections: list[Section], answer_first: Any = None, quest
     for s in sections:
         out.append(f"<h2>{e(s.title)}</h2>")
         out += [f"<p>{e(p)}</p>" for p in s.paragraphs]
-        if s.bullets:
+        if s.bullets and not s.raw_html:  # a section with its own HTML shows it instead of the bullets
             out.append("<ul>" + "".join(f"<li>{e(b)}</li>" for b in s.bullets) + "</ul>")
         for cap, df in s.tables:
             if df.empty:  # e.g. attack success rate when no attack ran
@@ -156,6 +157,7 @@ def to_html(title: str, sections: list[Section], answer_first: Any = None, quest
                        f"<figcaption>{e(cap)}</figcaption></figure>")
         if s.code:
             out.append("<pre>" + e("\n".join(s.code)) + "</pre>")
+        out += s.raw_html
     out.append("</body></html>")
     return "\n".join(out)
 

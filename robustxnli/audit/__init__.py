@@ -1,0 +1,1 @@
+"""``robustxnli audit``: human validity judgements of adversarial examples (sample, sheet, ingest, statistics)."""

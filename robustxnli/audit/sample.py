@@ -1,0 +1,84 @@
+"""Successful adversarial examples from attack run directories, sampled per recipe × language (seeded)."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable
+
+from ..errors import UserError
+from ..rundir import MANIFEST, iter_records, read_json
+
+LABELS = ("entailment", "neutral", "contradiction")
+
+
+@dataclass(frozen=True)
+class Item:
+    item: str           # stable key: run dir name + example id
+    run: str            # run directory (absolute)
+    id: str
+    recipe: str
+    lang: str
+    label: str          # gold
+    clean_pred: str
+    adv_pred: str
+    premise: str
+    hypothesis: str
+    adv_premise: str
+    adv_hypothesis: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def attack_runs(roots: Iterable[str | Path]) -> list[tuple[Path, dict]]:
+    """(run dir, manifest) of every attack run under ``roots``."""
+    out = []
+    for root in roots:
+        root = Path(root)
+        if not root.exists():
+            raise UserError(f"run directory {root} does not exist")
+        for m in sorted(root.rglob(MANIFEST)):
+            manifest = read_json(m)
+            if manifest.get("kind") == "attack":
+                out.append((m.parent.resolve(), manifest))
+    if not out:
+        raise UserError(f"no attack run directories under {', '.join(map(str, roots))}; give the --out of "
+                        "`robustxnli attack`")
+    return out
+
+
+def _name(i: int, labels: list[str] | None) -> str:
+    names = labels or list(LABELS)
+    return names[i] if 0 <= i < len(names) else str(i)
+
+
+def successes(run: Path, manifest: dict) -> list[Item]:
+    labels = manifest.get("labels") if isinstance(manifest.get("labels"), list) else None
+    out = []
+    for r in iter_records(run / "records.jsonl") if (run / "records.jsonl").exists() else []:
+        if r.get("status") != "succeeded" or "adv_hypothesis" not in r:  # records without texts: nothing to show
+            continue
+        out.append(Item(item=f"{run.name}/{r['id']}", run=str(run), id=str(r["id"]),
+                        recipe=str(manifest.get("recipe")), lang=str(r.get("lang") or manifest.get("lang")),
+                        label=_name(int(r["label"]), labels), clean_pred=_name(int(r["clean_pred"]), labels),
+                        adv_pred=_name(int(r["adv_pred"]), labels), premise=r.get("premise", ""),
+                        hypothesis=r.get("hypothesis", ""), adv_premise=r.get("adv_premise", r.get("premise", "")),
+                        adv_hypothesis=r["adv_hypothesis"]))
+    return out
+
+
+def sample(roots: Iterable[str | Path], per_cell: int, seed: int = 0) -> dict[tuple[str, str], list[Item]]:
+    """Up to ``per_cell`` successes per (recipe, language), drawn with ``random.Random(seed)`` (all where fewer)."""
+    cells: dict[tuple[str, str], list[Item]] = defaultdict(list)
+    for run, manifest in attack_runs(roots):
+        for it in successes(run, manifest):
+            cells[it.recipe, it.lang].append(it)
+    out = {}
+    for key in sorted(cells):
+        items = sorted(cells[key], key=lambda x: x.item)
+        rng = random.Random(f"{seed}|{key[0]}|{key[1]}")
+        out[key] = items if len(items) <= per_cell else sorted(rng.sample(items, per_cell), key=lambda x: x.item)
+    return out

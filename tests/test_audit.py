@@ -1,0 +1,120 @@
+"""robustxnli audit (sheet, ingest, Wilson interval, validity-adjusted metrics) and the report's examples and
+validity sections, on hand-made attack run directories (no model needed)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROBUSTXNLI = [sys.executable, "-m", "robustxnli.cli"]
+
+
+def _run_dir(root: Path, recipe: str, lang: str, records: list[dict]) -> Path:
+    d = root / f"{lang}-{recipe}"
+    d.mkdir(parents=True)
+    (d / "manifest.json").write_text(json.dumps({"kind": "attack", "recipe": recipe, "lang": lang, "status": "done",
+                                                 "checkpoint": "x", "model_label": "tiny", "regime": "baseline",
+                                                 "seed": 1, "params_total": 1, "params_non_embedding": 1}))
+    with (d / "records.jsonl").open("w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return d
+
+
+def _rec(i: int, status: str, hyp: str = "The man did not go home", adv: str = "The man did not go hom") -> dict:
+    return {"id": f"ex-{i}", "lang": "en", "label": 0, "status": status, "clean_pred": 0,
+            "adv_pred": 2 if status == "succeeded" else 0, "clean_probs": [1, 0, 0], "adv_probs": [0, 0, 1],
+            "premise": "He went home <script>alert(1)</script>", "hypothesis": hyp, "adv_premise":
+            "He went home <script>alert(1)</script>", "adv_hypothesis": adv if status == "succeeded" else hyp,
+            "words_changed": 1, "words_changed_frac": 0.1, "queries": 5}
+
+
+@pytest.fixture()
+def runs(tmp_path) -> Path:
+    root = tmp_path / "runs"
+    recs = [_rec(i, "succeeded") for i in range(6)] + [_rec(i, "failed") for i in range(6, 10)]
+    recs.append(_rec(10, "succeeded", adv="The man did not go <script>x</script>"))
+    _run_dir(root, "charnoise", "en", recs)
+    _run_dir(root, "codemix", "en", [_rec(0, "succeeded"), _rec(1, "failed")])
+    _run_dir(root, "codemix", "de", [_rec(0, "failed")])
+    return root
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ROBUSTXNLI_OFFLINE": "1"}
+    return subprocess.run([*ROBUSTXNLI, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+
+def test_wilson_interval():
+    from robustxnli.audit.stats import adjusted, wilson
+
+    lo, hi = wilson(9, 10)
+    assert 0.59 < lo < 0.60 and 0.98 < hi < 0.99  # Wilson 1927; textbook value [0.596, 0.982]
+    assert all(math.isnan(x) for x in wilson(0, 0))
+    m = adjusted(n=10, attacked=8, succeeded=4, robust_correct=4, valid_share=0.5)
+    assert m["adjusted_success_rate"] == 0.25 and m["adjusted_robust_accuracy"] == 0.6
+
+
+def test_audit_sheet_ingest_and_table(runs, tmp_path):
+    out = tmp_path / "sheet"
+    p = _cli("audit", str(runs), "--out", str(out), "--per-cell", "5", "--seed", "3", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(x) for x in (out / "judgements.jsonl").read_text().splitlines()]
+    assert sum(r["recipe"] == "charnoise" for r in rows) == 5 and sum(r["recipe"] == "codemix" for r in rows) == 1
+    again = tmp_path / "sheet2"
+    assert _cli("audit", str(runs), "--out", str(again), "--per-cell", "5", "--seed", "3", cwd=tmp_path).returncode == 0
+    assert (again / "judgements.jsonl").read_text() == (out / "judgements.jsonl").read_text()  # seeded
+    page = (out / "sheet.html").read_text()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<del>" in page and "<ins>" in page and "same_label" in page
+
+    # judge the charnoise items: 4 yes, 1 no; leave codemix unjudged
+    for r in rows:
+        if r["recipe"] == "charnoise":
+            r["same_label"] = "no" if r is rows[0] else "yes"
+            r["same_meaning"] = "yes"
+    filled = tmp_path / "filled.jsonl"
+    filled.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    p = _cli("audit", "--ingest", str(filled), str(runs), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "ingested 5 judgements" in p.stdout and "not audited" in p.stdout
+
+    from robustxnli.audit.table import validity_table
+
+    t = validity_table([runs]).set_index("recipe")
+    assert t.loc["charnoise", "label-preserving %"] == "80.0 (4/5)"
+    assert t.loc["charnoise", "95% Wilson"] == "[37.6, 96.4]"
+    t2 = validity_table([runs]).set_index(["recipe", "lang"])
+    assert t2.loc[("codemix", "en"), "label-preserving %"] == "not audited"
+    assert t2.loc[("codemix", "de"), "label-preserving %"] == "no successes"
+    assert t2.loc[("codemix", "de"), "adjusted success rate %"] == "0.0"
+    # 7 successes of 11 attacked; adjusted: 7 x 0.8 = 5.6 -> 50.9 %
+    assert t.loc["charnoise", "success rate %"] == "63.6" and t.loc["charnoise", "adjusted success rate %"] == "50.9"
+
+
+def test_ingest_bad_input_is_one_line(runs, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"run": str(runs / "en-charnoise"), "id": "ex-0", "same_label": "maybe"}) + "\n")
+    p = _cli("audit", "--ingest", str(bad), cwd=tmp_path)
+    assert p.returncode == 2 and "bad.jsonl:1" in p.stderr and "same_label" in p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def test_report_shows_examples_escaped_and_validity(runs, tmp_path):
+    from robustxnli.report.build import build_report
+
+    out = tmp_path / "report"
+    build_report([runs], out, n_boot=10)
+    page = (out / "report.html").read_text()
+    assert "Adversarial examples" in page and "Validity of adversarial examples" in page
+    assert "<script>alert" not in page and "<script>x" not in page  # data stays text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "<ins>" in page and "not audited" in page
+    md = (out / "report.md").read_text()
+    assert "## Adversarial examples" in md and "\\<script\\>" in md
