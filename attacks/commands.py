@@ -53,6 +53,8 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("runs/attack"), help="Parent directory: one run dir per language × recipe."),
         data_dir: Optional[Path] = typer.Option(None, envvar="ROBUSTXNLI_DATA"),
         device: Optional[str] = typer.Option(None, help="torch device for the model, e.g. cuda (default cpu)."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Start over in each run dir, discarding what "
+                                       "is there."),
     ) -> None:
         """Attack a checkpoint on XNLI with multilingual recipes; writes one resumable run dir per language × recipe
         (re-run the same command after an interruption to continue)."""
@@ -60,8 +62,18 @@ def register(app: typer.Typer) -> None:
         from robustxnli.models import load_classifier
         from robustxnli.recipes import get_recipe
 
-        from .runner import attack_run, slug, summary_line
+        from robustxnli import validate
 
+        from .runner import attack_run, build_attack, slug, summary_line
+
+        validate.positive("--limit", limit)
+        validate.seed("--seed", seed)
+        validate.device("--device", device)
+        from robustxnli.recipes import PERTURB_CHOICES
+
+        validate.choice("--perturb", perturb, PERTURB_CHOICES)
+        validate.out_dir("--out", out)
+        validate.in_dir("--data-dir", data_dir)
         langs = parse_langs(lang)
         recipes = [get_recipe(r) for r in dict.fromkeys(recipe)]
         options = parse_options(option)
@@ -75,11 +87,18 @@ def register(app: typer.Typer) -> None:
             typer.secho(f"skipping {name} × {code}: recipe supports {', '.join(get_recipe(name).languages)}",
                         fg=typer.colors.YELLOW, err=True)
         clf = load_classifier(model, device=device)
+        user_keys = list(parse_options(option))
+        if user_keys:  # check every recipe's options before any run dir is written
+            from robustxnli.attacks.engine import make_context
+
+            for rec in dict.fromkeys(rec for _, rec in plan):
+                code = next(c for c, r in plan if r is rec)
+                build_attack(rec, make_context(clf, code, perturb, seed, dict(options)), user_keys)
         for code, rec in plan:
             run_dir = out / f"{code}-{slug(rec.name)}"
             summary = attack_run(model, code, rec, split=split, limit=limit, seed=seed, perturb=perturb,
                                  out=run_dir, data_dir=str(data_dir) if data_dir else None, options=options,
-                                 classifier=clf)
+                                 classifier=clf, user_options=user_keys, overwrite=overwrite)
             typer.echo(f"{rec.name} {code}: {summary_line(summary)}  -> {run_dir}")
 
     recipes_app = typer.Typer(help="Attack recipes: built-in, file plug-ins and installed entry points.",

@@ -20,13 +20,16 @@ def register(app: typer.Typer) -> None:
         label_order: Optional[str] = typer.Option(None, help="Model output order when its config names are generic, "
                                                   "e.g. entailment,neutral,contradiction."),
         data_dir: Optional[Path] = typer.Option(None, envvar="ROBUSTXNLI_DATA"),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Start over in --out, discarding the run there."),
     ) -> None:
         """Evaluate a checkpoint on XNLI; prints accuracy per language and writes per-example predictions."""
         from ..constants import LANG_NAMES
+        from .. import validate
         from .run import evaluate_run
 
+        validate.in_dir("--data-dir", data_dir)
         summary = evaluate_run(model, out, lang, split, limit, str(data_dir) if data_dir else None, batch_size,
-                               label_order.split(",") if label_order else None)
+                               label_order.split(",") if label_order else None, overwrite=overwrite)
         from rich.console import Console
         from rich.table import Table
 
