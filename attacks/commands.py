@@ -74,6 +74,7 @@ def register(app: typer.Typer) -> None:
         validate.choice("--perturb", perturb, PERTURB_CHOICES)
         validate.out_dir("--out", out)
         validate.in_dir("--data-dir", data_dir)
+        validate.checkpoint("--model", model)
         langs = parse_langs(lang)
         recipes = [get_recipe(r) for r in dict.fromkeys(recipe)]
         options = parse_options(option)

@@ -218,6 +218,8 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     rec.require_language(lang)
     if isinstance(model, NLIClassifier):
         classifier = model
+    if classifier is None:
+        validate.checkpoint("--model", str(model))
     clf = classifier or load_classifier(model)
     examples = load_nli("xnli", split, lang, data_dir, limit)
     if not examples:

@@ -106,8 +106,9 @@ def _run(argv: list[str] | None) -> None:
         typer.secho("aborted.", err=True)
         sys.exit(1)
     except OSError as err:  # a file the user pointed at: missing, a directory, read-only, disk full
-        if getattr(err, "filename", None) is None:
-            raise
+        if getattr(err, "filename", None) is None:  # e.g. a hub model that cannot be fetched offline
+            first = next((ln.strip() for ln in str(err).splitlines() if ln.strip()), type(err).__name__)
+            _fail(f"{first} ({type(err).__name__}); check the model name or path, the network, and the disk")
         what = err.strerror or type(err).__name__
         where = err.filename if err.filename2 is None else f"{err.filename} -> {err.filename2}"
         _fail(f"{where}: {what}; check the path (and that its directory is writable), or choose another one")

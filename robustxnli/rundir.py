@@ -121,7 +121,8 @@ class RunDir:
                 pass
 
     # identity ----------------------------------------------------------------------------------------------
-    def check_identity(self, identity: dict[str, Any], overwrite: bool = False) -> None:
+    def check_identity(self, identity: dict[str, Any], overwrite: bool = False,
+                       names: dict[str, str] | None = None) -> None:
         """Refuse to resume a directory that holds another run's work; ``overwrite`` clears our files first.
 
         ``identity`` is :class:`~robustxnli.schema.Identity` as JSON. ``limit`` may grow (None = no limit), and
@@ -141,7 +142,7 @@ class RunDir:
                 raise UserError(f"{self.path} holds a run from an older robustxnli (no identity in its manifest); "
                                 "pass --overwrite to start over there, or choose another --out")
             return
-        problem = identity_difference(before, identity)
+        problem = identity_difference(before, identity, names or {})
         if problem:
             raise UserError(f"{self.path} holds a different run ({problem}); pass --overwrite to start over there, "
                             "or choose another --out")
@@ -234,7 +235,18 @@ def truncate_torn_tail(path: str | Path) -> None:
         os.fsync(f.fileno())
 
 
-def identity_difference(before: dict[str, Any], now: dict[str, Any]) -> str | None:
+def mark_failed(path: str | Path, err: BaseException) -> None:
+    """If ``path`` holds a manifest still at "running", mark it "failed" with the error (creates nothing)."""
+    mpath = Path(path) / MANIFEST
+    try:
+        if mpath.is_file() and read_json(mpath).get("status") == "running":
+            RunDir(path).fail(err)
+    except (OSError, DataError, AttributeError):
+        pass
+
+
+def identity_difference(before: dict[str, Any], now: dict[str, Any], names: dict[str, str] | None = None
+                        ) -> str | None:
     """The first field in which two run identities differ, as "field: X there, Y now"; None when resumable."""
     for key in sorted(set(before) | set(now)):
         a, b = before.get(key), now.get(key)
@@ -249,10 +261,11 @@ def identity_difference(before: dict[str, Any], now: dict[str, Any]) -> str | No
             if not clash:
                 continue
             return f"data file {clash[0]} has sha256 {a[clash[0]][:12]}… there, {b[clash[0]][:12]}… now"
+        name = (names or {}).get(key, key)
         if key == "limit":
-            return (f"limit: {a} there, {b} now — a smaller --limit would mix a larger run's records into this "
+            return (f"{name}: {a} there, {b} now — a smaller value would mix a larger run's records into this "
                     "one")
-        return f"{key}: {a!r} there, {b!r} now"
+        return f"{name}: {a!r} there, {b!r} now"
     return None
 
 

@@ -136,3 +136,96 @@ def known_keys(option: str, given: Iterable[str], known: Iterable[str], what: st
         if key not in known:
             raise UserError(f"{option} {key!r} is not an option of {what}{did_you_mean(key, known)}; "
                             f"it accepts: {', '.join(known) or '(no options)'}")
+
+
+def train_args(a: dict[str, Any]) -> None:
+    """``robustxnli train`` options, by name as the command line spells them."""
+    seed("--seed", a.get("seed"))
+    for name in ("lr", "head_lr", "intermediate_epochs", "target_epochs"):
+        positive(f"--{name.replace('_', '-')}", a.get(name))
+    for name in ("batch_size", "grad_accum", "max_length", "save_steps", "intermediate_limit", "target_limit",
+                 "intermediate_max_steps", "target_max_steps"):
+        value = a.get(name)
+        positive(f"--{name.replace('_', '-')}", value)
+    if a.get("max_length") is not None and a["max_length"] > 8192:
+        raise UserError(f"--max-length {a['max_length']} is larger than any supported encoder's (8192)")
+    fraction("--warmup-ratio", a.get("warmup_ratio"))
+    non_negative("--freeze-layers", a.get("freeze_layers"))
+    checkpoint("--model", a.get("model"), classifier=False)
+
+
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "sentencepiece.bpe.model", "vocab.txt", "spiece.model")
+
+
+def safetensors_file(path: Path) -> None:
+    """The header parses and the file is as long as the header says (a truncated copy is caught here)."""
+    import json
+    import struct
+
+    size = path.stat().st_size
+    try:
+        with open(path, "rb") as f:
+            (n,) = struct.unpack("<Q", f.read(8))
+            if n <= 0 or 8 + n > size:
+                raise ValueError("header length beyond the end of the file")
+            header = json.loads(f.read(n).decode("utf-8"))
+        end = max((int(v["data_offsets"][1]) for k, v in header.items() if k != "__metadata__"), default=0)
+    except (struct.error, ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
+        raise UserError(f"{path} is not a readable safetensors file ({err}); re-save or re-download the model") \
+            from None
+    if 8 + n + end != size:
+        raise UserError(f"{path} is truncated or padded ({size} bytes, its header says {8 + n + end}); re-save or "
+                        "re-download the model")
+
+
+def checkpoint(option: str, name: str | None, *, classifier: bool = True) -> None:
+    """A model the command will load: a local directory (or run dir with model/) needs config.json, a tokenizer
+    and complete safetensors weights; a name must be an embedded name, or reachable/cached on the hub."""
+    if name is None:
+        return
+    text = str(name)
+    p = Path(text).expanduser()
+    if not p.exists():
+        if text.startswith((".", "/", "~")) or p.suffix in (".json", ".safetensors", ".bin", ".pt"):
+            raise UserError(f"{option} {text}: no such file or directory")
+        from .models.embedded import embedded_layers
+        from .offline import hub_reachable
+
+        if embedded_layers(text) is not None or hub_reachable():
+            return
+        try:
+            from huggingface_hub import try_to_load_from_cache
+
+            cached = try_to_load_from_cache(text, "config.json")
+        except Exception:  # an invalid repo id
+            cached = None
+        if not isinstance(cached, str):
+            raise UserError(f"{option} {text}: not a local directory, not an embedded name (e5-small, e5-small-L6, "
+                            "e5-small-L3) and not in the Hugging Face cache, and the hub is unreachable (offline)")
+        return
+    if not p.is_dir():
+        raise UserError(f"{option} {text} is a file; give the model's directory")
+    if classifier and (p / "model" / "config.json").exists():
+        p = p / "model"
+    if not (p / "config.json").exists():
+        raise UserError(f"{option} {text}: no config.json in {p}, so it is not a model directory"
+                        + (" (a `robustxnli train` run dir has it under model/ once training finished)"
+                           if (p / "manifest.json").exists() else ""))
+    weights = sorted(p.glob("*.safetensors"))
+    if not weights:
+        extra = " (it has only pickled .bin weights, which robustxnli never loads)" if list(p.glob("*.bin")) else ""
+        raise UserError(f"{option} {text}: no *.safetensors weights in {p}{extra}")
+    for w in weights:
+        safetensors_file(w)
+    if not any((p / f).exists() for f in TOKENIZER_FILES):
+        raise UserError(f"{option} {text}: no tokenizer in {p} (expected one of {', '.join(TOKENIZER_FILES)}); "
+                        "save the tokenizer next to the model (tokenizer.save_pretrained)")
+    try:
+        import json
+
+        json.loads((p / "config.json").read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        raise UserError(f"{p / 'config.json'} is not valid JSON ({err})") from None
+    from .schema import read_sidecar
+
+    read_sidecar(p)  # a corrupt robustxnli.json is named here

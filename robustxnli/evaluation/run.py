@@ -44,6 +44,8 @@ def evaluate_run(model: str, out: str | Path, langs: str | Sequence[str] = "all"
     validate.positive("--limit", limit)
     validate.positive("--batch-size", batch_size)
     validate.out_dir("--out", out)
+    if classifier is None:
+        validate.checkpoint("--model", model)
     clf = classifier or load_classifier(model, label_order=label_order)
     data = {lang: load_nli("xnli", split, lang, data_dir, limit) for lang in codes}
     for lang, examples in data.items():

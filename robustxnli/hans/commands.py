@@ -21,6 +21,7 @@ def hans(
     seed: int = typer.Option(0, help="Generation seed."),
     out: Optional[Path] = typer.Option(None, help="Run directory (default runs/hans-<model>)."),
     batch_size: int = typer.Option(64),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Start over in --out, discarding the run there."),
 ) -> None:
     """Evaluate a checkpoint two-way (entailment vs non-entailment) on generated HANS-style sets."""
     if ctx.invoked_subcommand is not None:
@@ -32,7 +33,7 @@ def hans(
     from .evaluate import hans_run
 
     out = out or Path("runs") / f"hans-{Path(model).name}"
-    summary = hans_run(model, out, lang, n_per_subcase, seed, batch_size)
+    summary = hans_run(model, out, lang, n_per_subcase, seed, batch_size, overwrite=overwrite)
     print_summary(summary)
     typer.echo(f"run dir: {out}")
 
@@ -46,9 +47,13 @@ def generate(
     seed: int = typer.Option(0),
 ) -> None:
     """Write a language's HANS-style set as JSONL (label 0 = entailment, 1 = non-entailment)."""
+    from .. import validate
     from .evaluate import parse_hans_langs
     from .generate import generate as gen, write_jsonl
 
+    validate.positive("--n-per-subcase", n_per_subcase, allow_none=False)
+    validate.seed("--seed", seed)
+    validate.out_file("--out", out)
     rows = [r for code in parse_hans_langs(lang) for r in gen(code, n_per_subcase, seed)]
     typer.echo(f"wrote {write_jsonl(rows, out)} rows to {out}")
 
