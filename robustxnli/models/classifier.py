@@ -6,7 +6,6 @@ Weights are loaded from safetensors only (``use_safetensors=True``): pickled ``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Sequence
 
