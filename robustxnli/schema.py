@@ -57,6 +57,8 @@ class _Row:
     """Base of record/summary classes: ``to_json`` for writers, ``check`` for readers."""
 
     kind: ClassVar[str] = ""
+    # the fields readers rely on (checked on every row read back; the rest may be absent in older run dirs)
+    read_fields: ClassVar[tuple[str, ...]] = ()
 
     def to_json(self) -> dict[str, Any]:
         out = clean(dataclasses.asdict(self))
@@ -69,7 +71,7 @@ class _Row:
 
     @classmethod
     def required(cls) -> set[str]:
-        return cls._keep_none()
+        return set(cls.read_fields) or cls._keep_none()
 
     @classmethod
     def check(cls, row: Any, where: str) -> dict[str, Any]:
@@ -80,12 +82,21 @@ class _Row:
         if missing:
             raise DataError(f"{where}: not a {cls.kind} record (missing {', '.join(missing)}); was this run dir "
                             "written by another tool or version? Re-run it into a new --out")
+        for key in ("label", "pred", "clean_pred", "adv_pred", "pred2"):
+            if key in row and (isinstance(row[key], bool) or not isinstance(row[key], int)):
+                raise DataError(f"{where}: {key} must be an integer label id, got {row[key]!r}")
+        if "status" in row and cls.kind == "attack" and row["status"] not in ATTACK_STATUSES:
+            raise DataError(f"{where}: status {row['status']!r} is not one of {', '.join(ATTACK_STATUSES)}")
         return row
+
+
+ATTACK_STATUSES = ("succeeded", "failed", "skipped")
 
 
 @dataclass
 class EvalRecord(_Row):
     kind: ClassVar[str] = "evaluate"
+    read_fields: ClassVar[tuple[str, ...]] = ("id", "lang", "label", "correct")
     id: str
     lang: str
     label: int
@@ -97,6 +108,7 @@ class EvalRecord(_Row):
 @dataclass
 class AttackRecord(_Row):
     kind: ClassVar[str] = "attack"
+    read_fields: ClassVar[tuple[str, ...]] = ("id", "lang", "label", "status", "clean_pred")
     id: str
     lang: str
     label: int
@@ -117,6 +129,7 @@ class AttackRecord(_Row):
 @dataclass
 class HansRecord(_Row):
     kind: ClassVar[str] = "hans"
+    read_fields: ClassVar[tuple[str, ...]] = ("id", "lang", "label", "correct")
     id: str
     lang: str
     label: int  # 0 entailment, 1 non-entailment

@@ -19,8 +19,20 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, help="Bootstrap random seed."),
     ) -> None:
         """Clean/robust accuracy, STILTs benefit Δ, its amplification with size (with bootstrap CIs), HANS."""
+        from .. import validate
         from ..rundir import COMMAND
         from .build import build_report
+
+        for path in runs:
+            if not path.exists():
+                from ..errors import UserError
+
+                raise UserError(f"run directory {path} does not exist")
+        validate.out_dir("--out", out)
+        if sweep_config is not None:
+            validate.in_file("--sweep-config", sweep_config)
+        validate.positive("--n-boot", n_boot, allow_none=False)
+        validate.seed("--seed", seed)
 
         headline = build_report(runs, out, sweep_config, n_boot, seed, command=COMMAND)
         typer.echo(headline["answer"])
