@@ -140,7 +140,8 @@ def known_keys(option: str, given: Iterable[str], known: Iterable[str], what: st
 
 def train_args(a: dict[str, Any]) -> None:
     """``robustxnli train`` options, by name as the command line spells them."""
-    seed("--seed", a.get("seed"))
+    if "seed" in a:
+        seed("--seed", a.get("seed"))
     for name in ("lr", "head_lr", "intermediate_epochs", "target_epochs"):
         positive(f"--{name.replace('_', '-')}", a.get(name))
     for name in ("batch_size", "grad_accum", "max_length", "save_steps", "intermediate_limit", "target_limit",
