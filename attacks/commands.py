@@ -55,6 +55,8 @@ def register(app: typer.Typer) -> None:
         device: Optional[str] = typer.Option(None, help="torch device for the model, e.g. cuda (default cpu)."),
         overwrite: bool = typer.Option(False, "--overwrite", help="Start over in each run dir, discarding what "
                                        "is there."),
+        label_order: Optional[str] = typer.Option(None, help="Model output order when its config names are "
+                                                  "generic, e.g. entailment,neutral,contradiction."),
     ) -> None:
         """Attack a checkpoint on XNLI with multilingual recipes; writes one resumable run dir per language × recipe
         (re-run the same command after an interruption to continue)."""
@@ -87,7 +89,7 @@ def register(app: typer.Typer) -> None:
         for code, name in unsupported:
             typer.secho(f"skipping {name} × {code}: recipe supports {', '.join(get_recipe(name).languages)}",
                         fg=typer.colors.YELLOW, err=True)
-        clf = load_classifier(model, device=device)
+        clf = load_classifier(model, device=device, label_order=label_order.split(",") if label_order else None)
         user_keys = list(parse_options(option))
         if user_keys:  # check every recipe's options before any run dir is written
             from robustxnli.attacks.engine import make_context

@@ -80,6 +80,20 @@ def _abort_types() -> tuple[type, ...]:
     return tuple(types)
 
 
+def _given_value(err: Exception, args: list[str]) -> str | None:
+    """The value the user typed for the option a click error is about (click's messages often omit it)."""
+    param = getattr(err, "param", None)
+    for opt in getattr(param, "opts", None) or []:
+        if not opt.startswith("-"):
+            continue
+        for i, arg in enumerate(args):
+            if arg == opt and i + 1 < len(args):
+                return args[i + 1]
+            if arg.startswith(opt + "="):
+                return arg[len(opt) + 1:]
+    return None
+
+
 def _fail(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     sys.exit(2)
@@ -99,6 +113,9 @@ def _run(argv: list[str] | None) -> None:
         message = (err.format_message() if hasattr(err, "format_message") else str(err)).strip()
         if not message or type(err).__name__ == "NoArgsIsHelpError":  # the help text was already printed
             sys.exit(getattr(err, "exit_code", 2))
+        given = _given_value(err, sys.argv[1:] if argv is None else argv)
+        if given is not None and repr(given) not in message:
+            message = f"{message.rstrip('.')} (got {given!r})"
         ctx = getattr(err, "ctx", None)
         hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else " (see `robustxnli --help`)"
         _fail(message.replace("\n", " ").strip() + hint)

@@ -22,6 +22,8 @@ def hans(
     out: Optional[Path] = typer.Option(None, help="Run directory (default runs/hans-<model>)."),
     batch_size: int = typer.Option(64),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start over in --out, discarding the run there."),
+    label_order: Optional[str] = typer.Option(None, help="Model output order when its config names are generic, "
+                                              "e.g. entailment,neutral,contradiction."),
 ) -> None:
     """Evaluate a checkpoint two-way (entailment vs non-entailment) on generated HANS-style sets."""
     if ctx.invoked_subcommand is not None:
@@ -33,7 +35,8 @@ def hans(
     from .evaluate import hans_run
 
     out = out or Path("runs") / f"hans-{Path(model).name}"
-    summary = hans_run(model, out, lang, n_per_subcase, seed, batch_size, overwrite=overwrite)
+    summary = hans_run(model, out, lang, n_per_subcase, seed, batch_size,
+                       label_order=label_order.split(",") if label_order else None, overwrite=overwrite)
     print_summary(summary)
     typer.echo(f"run dir: {out}")
 

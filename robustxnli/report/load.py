@@ -73,7 +73,10 @@ def find_runs(roots: Iterable[str | Path], sweep_hash: str | None = None) -> Run
                     f"{sweep_hash} of the given config); report it separately or drop --sweep-config")
             runs.append(Run(d, manifest))
     if not runs:
-        raise UserError(f"no finished run (manifest.json with status \"done\") under {', '.join(map(str, roots))}")
+        why = f"; skipped: {skipped[0][0]}: {skipped[0][1]}" + (f" (and {len(skipped) - 1} more)"
+                                                               if len(skipped) > 1 else "") if skipped else ""
+        raise UserError(f"no finished run (manifest.json with status \"done\") under "
+                        f"{', '.join(map(str, roots))}{why}")
     return RunSet(runs, skipped)
 
 
