@@ -248,7 +248,9 @@ def mark_failed(path: str | Path, err: BaseException) -> None:
 def identity_difference(before: dict[str, Any], now: dict[str, Any], names: dict[str, str] | None = None
                         ) -> str | None:
     """The first field in which two run identities differ, as "field: X there, Y now"; None when resumable."""
-    for key in sorted(set(before) | set(now)):
+    order = ["kind", "schema", "model", "model_sha256", "split", "recipe", "perturb", "seed", "options",
+             "label_order", "langs", "limit", "data_sha256"]  # the most telling difference first
+    for key in sorted(set(before) | set(now), key=lambda k: (order.index(k) if k in order else len(order), k)):
         a, b = before.get(key), now.get(key)
         if a == b:
             continue
@@ -260,7 +262,8 @@ def identity_difference(before: dict[str, Any], now: dict[str, Any], names: dict
             clash = [f for f in set(a) & set(b) if a[f] != b[f]]
             if not clash:
                 continue
-            return f"data file {clash[0]} has sha256 {a[clash[0]][:12]}… there, {b[clash[0]][:12]}… now"
+            return (f"data for {clash[0]}: sha256 {a[clash[0]][:12]}… there, {b[clash[0]][:12]}… now (another "
+                    "--data-dir or edited data)")
         name = (names or {}).get(key, key)
         if key == "limit":
             return (f"{name}: {a} there, {b} now — a smaller value would mix a larger run's records into this "
