@@ -35,7 +35,7 @@ def evaluate_run(model: str, out: str | Path, langs: str | Sequence[str] = "all"
     """Evaluate ``model`` on XNLI ``split`` in ``langs``; returns the summary.
 
     Every input is checked (model, data of every language) before the run dir is touched. A run dir made with
-    another model, split, data or a larger ``limit`` is refused (``overwrite`` starts it over); a language resumes
+    another model, split, data or a smaller ``limit`` is refused (``overwrite`` starts it over); a language resumes
     from the ids already recorded, so a larger limit extends it."""
     from ..models import load_classifier
     from .. import validate
