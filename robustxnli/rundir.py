@@ -72,8 +72,8 @@ def read_json(path: str | Path) -> Any:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
     except (UnicodeDecodeError, ValueError) as err:
-        raise DataError(f"{path} is not valid JSON ({err}); it was cut short or edited — delete the run "
-                        "directory (or pass --overwrite) to start that run over") from None
+        raise DataError(f"{path} is not valid JSON ({err}); it was cut short or edited — delete that run "
+                        "directory, or re-run the command that made it with --overwrite") from None
 
 
 class RunDir:
@@ -204,7 +204,8 @@ def iter_records(path: str | Path, numbered: bool = False) -> Iterator[Any]:
             if i == len(lines) - 1:  # only a final line without its newline can be torn
                 return
             raise DataError(f"{path}, line {i + 1}: not a JSON record ({err}); the file was edited or corrupted — "
-                            "delete that run directory (or pass --overwrite) to redo it") from None
+                            "delete that run directory, or re-run the command that made it with --overwrite") \
+                from None
         yield (i + 1, row) if numbered else row
 
 
