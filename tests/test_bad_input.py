@@ -318,3 +318,23 @@ def test_any_data_file_gives_a_result_or_a_plain_error(bad, tmp_path_factory):
             assert not (root / "out" / "manifest.json").exists()
 
     check()
+
+
+def test_cell_names_never_leave_out_dir(tmp_path):
+    from robustxnli.sweep.config import load_config
+    from robustxnli.sweep.plan import build_plan
+
+    toy = "robustxnli.sweep.toy:count_cell"
+    names = ["../../x", "/etc/evil", "a/../../../b", "..", "ok/name with spaces", "\\..\\..\\win"]
+    cfg = load_config({"cells": [{"name": n, "fn": toy, "kwargs": {"name": str(i), "counter": "c"}}
+                                 for i, n in enumerate(names)]})
+    root = (tmp_path / "sweep").resolve()
+    for cell in build_plan(cfg, root):
+        out = Path(cell.out).resolve()
+        assert str(out).startswith(str(root) + os.sep) and ".." not in Path(cell.out).parts, cell.out
+
+
+def test_allow_functions_opts_in(bad, tmp_path):
+    res = run_cli(["sweep", bad["fn_evil"], "--dry-run", "--allow-functions"], cwd=tmp_path)
+    assert res.returncode == 0 and "Traceback" not in res.stdout + res.stderr, res.stderr[-2000:]
+    assert " cells (" in res.stdout and "to run" in res.stdout  # the plan was made (a dry run calls nothing)
