@@ -338,3 +338,15 @@ def test_allow_functions_opts_in(bad, tmp_path):
     res = run_cli(["sweep", bad["fn_evil"], "--dry-run", "--allow-functions"], cwd=tmp_path)
     assert res.returncode == 0 and "Traceback" not in res.stdout + res.stderr, res.stderr[-2000:]
     assert " cells (" in res.stdout and "to run" in res.stdout  # the plan was made (a dry run calls nothing)
+
+
+def test_partial_data_dir_is_not_mixed_with_the_bundled_slice(bad, tmp_path):
+    import shutil
+
+    root = tmp_path / "partial"
+    (root / "xnli" / "dev").mkdir(parents=True)
+    shutil.copy(Path(bad["data"]) / "xnli" / "dev" / "de.jsonl.gz", root / "xnli" / "dev" / "de.jsonl.gz")
+    res = run_cli(["evaluate", "--model", bad["tiny"], "--lang", "de,ru", "--limit", "2", "--data-dir", str(root),
+                   "--out", str(tmp_path / "out")])
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr[-2000:]
+    assert "ru.jsonl.gz" in res.stderr and not (tmp_path / "out").exists()

@@ -62,11 +62,17 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> Path | None:
 def find_files(task: Task, split: str, lang: str | None, data_dir: str | Path | None) -> list[Path]:
     """The files for (task, split, lang) in the data dir, else in the vendored pack (templates may glob)."""
     rel = task.files[split].format(lang=lang)
-    for root in (resolve_data_dir(data_dir), PACK_DIR):
+    user_root = resolve_data_dir(data_dir)
+    for root in (user_root, PACK_DIR):
         if root is not None:
             found = sorted(root.glob(rel))
             if found:
                 return found
+            folder = (root / rel).parent
+            if root is user_root and "*" not in str(folder) and folder.is_dir():
+                # the data dir holds this split for other languages: never mix in the bundled slice silently
+                raise UserError(f"data directory {root} has {folder.relative_to(root)}/ but no {Path(rel).name}; "
+                                "add the file, or point --data-dir / ROBUSTXNLI_DATA at a directory that has it")
     return []
 
 
