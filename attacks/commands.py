@@ -39,7 +39,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def attack(
         model: str = typer.Option(..., help="Checkpoint: a `robustxnli train` run dir, a local dir or a hub name."),
-        lang: List[str] = typer.Option(..., help="Language(s): all, or codes like de or de,ru,zh (repeatable)."),
+        lang: List[str] = typer.Option([], help="Language(s): all, or codes like de or de,ru,zh (repeatable); "
+                                       "required for XNLI; with --data: the set's languages by default."),
         recipe: List[str] = typer.Option(["charnoise"], help="Recipe name, path/to/file.py:factory or an "
                                          "entry-point recipe (repeatable); see `robustxnli recipes list`."),
         split: str = typer.Option("dev", help="XNLI split: dev or test."),
@@ -51,22 +52,32 @@ def register(app: typer.Typer) -> None:
                                          "min_similarity=0.9, max_words_changed=0.2, query_budget=2000, "
                                          "encoder_dir=DIR, search=beam:4."),
         out: Path = typer.Option(Path("runs/attack"), help="Parent directory: one run dir per language × recipe."),
-        data_dir: Optional[Path] = typer.Option(None, envvar="ROBUSTXNLI_DATA"),
+        data_dir: Optional[Path] = typer.Option(None, envvar="ROBUSTXNLI_DATA", help="Data directory (pack layout)."),
+        data: Optional[str] = typer.Option(None, help="Your own NLI set instead of XNLI: a .jsonl/.json/.csv/.tsv "
+                                           "file (premise, hypothesis, label; optional lang, id) or "
+                                           "hub:NAME[:CONFIG][:SPLIT]."),
+        columns: Optional[str] = typer.Option(None, help="With --data: your column names, e.g. "
+                                              "premise=sentence1,hypothesis=sentence2,label=gold."),
+        label_map: Optional[str] = typer.Option(None, help="With --data: your labels, e.g. "
+                                                "yes=entailment,no=non-entailment (two-way sets attack two-way)."),
+        skip_invalid: bool = typer.Option(False, help="With --data: count, report and skip bad rows instead of "
+                                          "stopping at the first."),
         device: Optional[str] = typer.Option(None, help="torch device for the model, e.g. cuda (default cpu)."),
         overwrite: bool = typer.Option(False, "--overwrite", help="Start over in each run dir, discarding what "
                                        "is there."),
         label_order: Optional[str] = typer.Option(None, help="Model output order when its config names are "
                                                   "generic, e.g. entailment,neutral,contradiction."),
     ) -> None:
-        """Attack a checkpoint on XNLI with multilingual recipes; writes one resumable run dir per language × recipe
-        (re-run the same command after an interruption to continue)."""
+        """Attack a checkpoint on XNLI (or your own set with --data) with multilingual recipes; writes one resumable
+        run dir per language × recipe (re-run the same command after an interruption to continue)."""
         from robustxnli.constants import parse_langs
+        from robustxnli.data.user import from_cli, select_langs
         from robustxnli.models import load_classifier
         from robustxnli.recipes import get_recipe
 
         from robustxnli import validate
 
-        from .runner import attack_run, build_attack, slug, summary_line
+        from .runner import attack_run, build_attack, language_generic, slug, summary_line
 
         validate.positive("--limit", limit)
         validate.seed("--seed", seed)
@@ -77,18 +88,30 @@ def register(app: typer.Typer) -> None:
         validate.out_dir("--out", out)
         validate.in_dir("--data-dir", data_dir)
         validate.checkpoint("--model", model)
-        langs = parse_langs(lang)
+        own = from_cli(data, columns, label_map, lang, skip_invalid)
+        if own is None and not lang:
+            raise UserError("give --lang (all, or codes like de,ru), or your own set with --data PATH")
+        langs = parse_langs(lang) if own is None else select_langs(own, lang)
         recipes = [get_recipe(r) for r in dict.fromkeys(recipe)]
         options = parse_options(option)
         if mlm:
             options["mlm"] = mlm
-        plan = [(code, rec) for rec in recipes for code in langs if rec.supports(code)]
-        unsupported = [(code, rec.name) for rec in recipes for code in langs if not rec.supports(code)]
+        def runs_on(rec, code: str) -> bool:
+            return rec.supports(code) or (own is not None and language_generic(rec, code))
+
+        plan = [(code, rec) for rec in recipes for code in langs if runs_on(rec, code)]
+        unsupported = [(code, rec.name) for rec in recipes for code in langs if not runs_on(rec, code)]
         if not plan:
             recipes[0].require_language(langs[0])  # raises with the supported languages
         for code, name in unsupported:
             typer.secho(f"skipping {name} × {code}: recipe supports {', '.join(get_recipe(name).languages)}",
                         fg=typer.colors.YELLOW, err=True)
+        for code, rec in plan:
+            if own is not None and language_generic(rec, code):
+                typer.secho(f"note: {code} is not an XNLI language: {rec.name} runs script-generic (no keyboard "
+                            f"layout or stopword list for {code})", fg=typer.colors.YELLOW, err=True)
+        if own is not None:
+            typer.echo(own.describe())
         clf = load_classifier(model, device=device, label_order=label_order.split(",") if label_order else None)
         user_keys = list(parse_options(option))
         if user_keys:  # check every recipe's options before any run dir is written
@@ -101,7 +124,7 @@ def register(app: typer.Typer) -> None:
             run_dir = out / f"{code}-{slug(rec.name)}"
             summary = attack_run(model, code, rec, split=split, limit=limit, seed=seed, perturb=perturb,
                                  out=run_dir, data_dir=str(data_dir) if data_dir else None, options=options,
-                                 classifier=clf, user_options=user_keys, overwrite=overwrite)
+                                 classifier=clf, data=own, user_options=user_keys, overwrite=overwrite)
             typer.echo(f"{rec.name} {code}: {summary_line(summary)}  -> {run_dir}")
 
     recipes_app = typer.Typer(help="Attack recipes: built-in, file plug-ins and installed entry points.",

@@ -26,6 +26,7 @@ import numpy as np
 from robustxnli.constants import XNLI_LANGS
 from robustxnli.errors import UserError
 from robustxnli.offline import prepare
+from robustxnli.perclass import attack_by_class
 from robustxnli.progress import progress_bar
 from robustxnli.rundir import RunDir, truncate_torn_tail
 from robustxnli.schema import AttackRecord, AttackSummary, Identity, clean_correct, read_records, robust_correct
@@ -126,6 +127,7 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         # over successful adversarial examples (a failed attack's last candidate is not an adversarial example)
         mean_words_changed=mean([r["words_changed_frac"] for r in by["succeeded"]]),
         mean_queries=mean([r["queries"] for r in attacked]),
+        by_class=attack_by_class(records),  # per gold class: skipped (already wrong), succeeded, robust acc
     ).to_json()
 
 
@@ -149,7 +151,7 @@ class TrackedOptions(dict):
         return super().__contains__(key)
 
 
-def build_attack(rec: Any, ctx: Any, user_keys: Sequence[str] = ()) -> Any:
+def build_attack(rec: Any, ctx: Any, user_keys: Sequence[str] = (), generic: bool = False) -> Any:
     """``rec.build(ctx)``, with every failure that comes from the user's inputs as one :class:`UserError`: a
     plug-in factory that raises or returns no Attack, an option value of the wrong type, and an ``-o`` key the
     recipe never reads (with a "did you mean")."""
@@ -160,7 +162,7 @@ def build_attack(rec: Any, ctx: Any, user_keys: Sequence[str] = ()) -> Any:
     tracked = TrackedOptions(ctx.options)
     ctx = replace(ctx, options=tracked)
     try:
-        attack = rec.build(ctx)
+        attack = rec.factory(ctx) if generic else rec.build(ctx)  # generic: a language the recipe does not list
     except UserError:
         raise
     except Exception as err:
@@ -188,14 +190,17 @@ def default_out(model: str, lang: str, recipe: str, seed: int) -> Path:
 def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: int | None = None, seed: int = 0,
                perturb: str = "hypothesis", out: str | Path | None = None, data_dir: str | Path | None = None,
                options: dict[str, Any] | None = None, *, classifier: Any = None, progress: bool = True,
-               user_options: Sequence[str] | None = None, overwrite: bool = False) -> dict[str, Any]:
+               data: Any = None, user_options: Sequence[str] | None = None, overwrite: bool = False
+               ) -> dict[str, Any]:
     """Attack XNLI ``split`` in ``lang`` with ``recipe``; write/resume the run dir ``out``; return the summary.
 
     ``model`` is a checkpoint (path or name) or an already loaded ``NLIClassifier`` (``classifier=`` also
     accepts one, to share a loaded model across runs). ``recipe`` is a name, ``file.py:factory`` or a Recipe.
+    ``data`` (a path, ``hub:NAME``, a sweep ``data:`` mapping or a loaded UserData) attacks the user's own set in
+    ``lang`` (any ISO 639 code) instead of XNLI; a two-way set is attacked two-way (attacks/two_way.py).
     ``user_options``: the option keys the user typed, checked against what the recipe reads (the command line
     passes them; API callers may share one options dict across recipes, so by default nothing is checked).
-    A run dir holding another run (model, data, split, recipe, seed, options, or a larger limit) is refused;
+    A run dir holding another run (model, data, split, recipe, seed, options, or a smaller limit) is refused;
     ``overwrite`` starts it over.
     """
     prepare()
@@ -208,42 +213,59 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     from .constraints import perturbed_columns
     from .engine import make_context
 
-    if lang not in XNLI_LANGS:
+    if data is not None:
+        from robustxnli.data.user import UserData, load_user_data
+
+        data = data if isinstance(data, UserData) else load_user_data(data)
+    if data is None and lang not in XNLI_LANGS:
         raise UserError(f"unknown language {lang!r}; choose from: {', '.join(XNLI_LANGS)}")
     if perturb not in PERTURB_CHOICES:
         raise UserError(f"unknown --perturb {perturb!r}; choose from: {', '.join(PERTURB_CHOICES)}")
     validate.positive("--limit", limit)
     validate.seed("--seed", seed)
     rec = recipe if isinstance(recipe, Recipe) else get_recipe(str(recipe))
-    rec.require_language(lang)
+    if data is None or not language_generic(rec, lang):
+        rec.require_language(lang)
     if isinstance(model, NLIClassifier):
         classifier = model
     if classifier is None:
         validate.checkpoint("--model", str(model))
     clf = classifier or load_classifier(model)
-    examples = load_nli("xnli", split, lang, data_dir, limit)
+    examples = data.for_lang(lang, limit) if data is not None else load_nli("xnli", split, lang, data_dir, limit)
     if not examples:
-        raise UserError(f"no XNLI {split} examples for {lang} (empty data file?)")
+        raise UserError(f"no {data.name if data is not None else 'XNLI ' + split} examples for {lang}" +
+                        (f"; its languages: {', '.join(data.langs())}" if data is not None else " (empty data file?)"))
     options = _jsonable(dict(options or {}))
 
     run_path = Path(out or default_out(clf.name, lang, rec.name, seed))
     validate.out_dir("--out", run_path)
-    ctx = make_context(clf, lang, perturb, seed, options)
+    ctx = make_context(clf, lang, perturb, seed, options, model_wrapper=two_way_wrapper(clf, data))
     # before the run dir exists: a recipe refusing its options leaves nothing behind
-    attack = build_attack(rec, ctx, list(user_options or ()))
-    data_sha = split_sha256("xnli", split, lang, data_dir)
+    generic = data is not None and language_generic(rec, lang)  # checked above; build() would refuse the code
+    try:
+        attack = build_attack(rec, ctx, list(user_options or ()), generic=generic)
+    except UserError as err:
+        if not generic:
+            raise
+        raise UserError(f"recipe {rec.name!r} has no resources for {lang!r} ({err}); script-generic recipes such "
+                        "as charnoise and wordsub-embedding run on any language") from None
+    data_sha = data.sha256 if data is not None else split_sha256("xnli", split, lang, data_dir)
+    if data is not None:
+        lang_sha = data_fingerprint(data.sha256)
+    else:
+        lang_sha = data_fingerprint(data_sha) if data_sha else "hub"
     model_path, model_sha = model_fingerprint(str(model) if isinstance(model, (str, Path)) else clf.name)
-    identity = Identity(kind="attack", model=model_path, model_sha256=model_sha,
-                        data_sha256={lang: data_fingerprint(data_sha) if data_sha else "hub"}, split=split,
-                        langs=[lang], limit=limit, seed=seed, recipe=rec.name, perturb=perturb,
-                        options=options).to_json()
+    identity = Identity(kind="attack", model=model_path, model_sha256=model_sha, data_sha256={lang: lang_sha},
+                        split="data" if data is not None else split, langs=[lang], limit=limit, seed=seed,
+                        recipe=rec.name, perturb=perturb, options=options).to_json()
     run = RunDir(run_path)
     run.check_identity(identity, overwrite)
-    run.write_manifest(**clf.manifest_fields(), kind="attack", lang=lang, recipe=rec.name, split=split,
-                       perturb=perturb, attack_seed=seed, options=options, identity=identity, status="running",
-                       limit=limit, recipe_citation=rec.citation, recipe_source=rec.source,
-                       recipe_languages=list(rec.languages), data_sha256=data_sha,
-                       hyperparameters={"perturb": perturb, "attack_seed": seed, **options}, attack=str(attack))
+    run.write_manifest(**clf.manifest_fields(), kind="attack", lang=lang, recipe=rec.name,
+                       split="data" if data is not None else split, perturb=perturb, attack_seed=seed,
+                       options=options, identity=identity, status="running", limit=limit,
+                       recipe_citation=rec.citation, recipe_source=rec.source, recipe_languages=list(rec.languages),
+                       data_sha256=data_sha, hyperparameters={"perturb": perturb, "attack_seed": seed, **options},
+                       attack=str(attack), **(data.manifest_fields() if data is not None else {}))
     try:
         truncate_torn_tail(run.records_path)
         previous = list(read_records(run.records_path, "attack"))
@@ -290,10 +312,36 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     return summary
 
 
+def language_generic(rec: Any, lang: str) -> bool:
+    """A recipe declared for all 15 XNLI languages runs on any other language of the user's data with its
+    script-generic parts (no keyboard layout or stopword list for that language)."""
+    return lang not in XNLI_LANGS and set(rec.languages) >= set(XNLI_LANGS)
+
+
+def two_way_wrapper(clf: Any, data: Any) -> Any:
+    """The two-way model wrapper for a two-way set, else None (the recipe context builds the 3-way one)."""
+    if data is None or not data.two_way:
+        return None
+    from .two_way import TwoWayModelWrapper
+
+    return TwoWayModelWrapper(clf)
+
+
 def summary_line(summary: dict[str, Any]) -> str:
     def pct(x: Any) -> str:
         return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
 
     return (f"n={summary['n']} clean={pct(summary['clean_accuracy'])} robust={pct(summary['robust_accuracy'])} "
             f"success={pct(summary['attack_success_rate'])} (succeeded {summary['n_succeeded']}, failed "
-            f"{summary['n_failed']}, skipped {summary['n_skipped']})")
+            f"{summary['n_failed']}, skipped {summary['n_skipped']})" + _class_part(summary.get("by_class")))
+
+
+def _class_part(by_class: dict[str, Any] | None) -> str:
+    """' | per gold class: E success 40% (2 already wrong) ...' for the one-line summary."""
+    if not by_class:
+        return ""
+    parts = []
+    for name, c in by_class.items():
+        rate = "—" if c["success_rate"] is None else f"{100 * c['success_rate']:.0f}%"
+        parts.append(f"{name[0].upper()} n={c['n']} success {rate}, {c['skipped_already_wrong']} already wrong")
+    return " | per gold class: " + "; ".join(parts)

@@ -24,12 +24,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+@app.callback()
+def _root(verbose: bool = typer.Option(False, "--verbose", help="Show the libraries' own warnings and logs "
+                                       "(by default, expected ones are replaced by one line saying what they mean).")
+          ) -> None:
+    from . import quiet
+
+    quiet.install(verbose)
+
+
 # Each module exposes ``register(app)``. One line per room.
 COMMAND_MODULES: list[str] = [
     "robustxnli.training.commands",
     "robustxnli.evaluation.commands",
     "robustxnli.attacks.commands",
     "robustxnli.hans.commands",
+    "robustxnli.contrast.commands",
     "robustxnli.report.commands",
     "robustxnli.sweep.commands",
     "robustxnli.demo",

@@ -164,6 +164,7 @@ class EvalSummary(_Row):
     n: dict[str, int]
     average: float | None
     split: str
+    per_class: dict[str, Any] | None = None  # recall, prediction shares, confusion per language (perclass.py)
 
 
 @dataclass
@@ -178,6 +179,7 @@ class AttackSummary(_Row):
     attack_success_rate: float | None
     mean_words_changed: float | None
     mean_queries: float | None
+    by_class: dict[str, Any] | None = None  # per gold class: skipped, succeeded, robust accuracy (perclass.py)
 
 
 @dataclass

@@ -53,7 +53,7 @@ def hand_runs(tmp_path):
 
 
 def test_delta_and_slope_by_hand(hand_runs, tmp_path):
-    head = build_report([hand_runs], tmp_path / "rep", n_boot=200)
+    head = build_report([hand_runs], tmp_path / "rep", n_boot=200, leave_out_chance=False)  # 4 examples
     delta = pd.read_csv(tmp_path / "rep" / "tables" / "delta.csv")
     d = delta[delta.lang == "en"].set_index(["size", "condition"]).delta
     assert d[("A", "clean")] == pytest.approx(0.25) and d[("B", "clean")] == pytest.approx(0.75)
@@ -160,14 +160,14 @@ def test_cannot_decide_cases(tmp_path):
     only_base = tmp_path / "a"
     _eval(only_base, "A", 1e7, "baseline", 1, [1, 0, 1, 0])
     _eval(only_base, "B", 1e8, "baseline", 1, [1, 1, 1, 0])
-    assert "cannot decide" in build_report([only_base], tmp_path / "ra", n_boot=20)["answer"]
+    assert "cannot decide" in build_report([only_base], tmp_path / "ra", n_boot=20, leave_out_chance=False)["answer"]
     no_base = tmp_path / "b"
     _eval(no_base, "A", 1e7, "squad", 1, [1, 0, 1, 0])
-    assert "no baseline runs" in build_report([no_base], tmp_path / "rb", n_boot=20)["answer"]
+    assert "no baseline runs" in build_report([no_base], tmp_path / "rb", n_boot=20, leave_out_chance=False)["answer"]
     one_size = tmp_path / "c"
     _attack(one_size, "A", 1e7, "baseline", 1, [1, 0, 1, 0], ["failed"] * 4)
     _attack(one_size, "A", 1e7, "squad", 1, [1, 1, 1, 0], ["failed"] * 4)
-    ans = build_report([one_size], tmp_path / "rc", n_boot=20)["answer"]
+    ans = build_report([one_size], tmp_path / "rc", n_boot=20, leave_out_chance=False)["answer"]
     assert "cannot decide" in ans and "1 model size" in ans
 
 
@@ -181,16 +181,16 @@ def test_sweep_hash_mismatch_is_refused(tmp_path, hand_runs):
     m = hand_runs / "eval-A-baseline-1-en" / "manifest.json"
     manifest = json.loads(m.read_text())
     m.write_text(json.dumps({**manifest, "sweep_hash": good}))
-    build_report([hand_runs], tmp_path / "ok", sweep_config=cfg, n_boot=20)
+    build_report([hand_runs], tmp_path / "ok", sweep_config=cfg, n_boot=20, leave_out_chance=False)
     m.write_text(json.dumps({**manifest, "sweep_hash": "0123456789abcdef"}))
     with pytest.raises(UserError, match="different sweep configuration"):
-        build_report([hand_runs], tmp_path / "bad", sweep_config=cfg, n_boot=20)
+        build_report([hand_runs], tmp_path / "bad", sweep_config=cfg, n_boot=20, leave_out_chance=False)
 
 
 def test_report_cli(hand_runs, tmp_path, capsys):
     from robustxnli.cli import main
 
-    main(["report", str(hand_runs), "--out", str(tmp_path / "rep"), "--n-boot", "50"])
+    main(["report", str(hand_runs), "--out", str(tmp_path / "rep"), "--n-boot", "50", "--keep-chance-models"])
     out = capsys.readouterr().out
     assert "points per decade" in out and (tmp_path / "rep" / "report.html").exists()
     with pytest.raises(SystemExit) as err:
@@ -218,7 +218,65 @@ def test_answer_refuses_a_verdict_from_one_seed(tmp_path):
     assert "Yes:" not in one and "cannot decide: every cell has a single training seed" in one
 
 
-def test_answer_names_models_at_chance(tmp_path):
+def test_models_at_chance_are_left_out_with_their_reason(tmp_path):
     root = write_study(tmp_path / "runs", {"S": 2e7, "L": 3e8}, seeds=(1, 2), n=200, base_acc=0.30, benefit_slope=0)
-    answer = build_report([root], tmp_path / "rep", n_boot=50)["answer"]
-    assert "at chance level on clean XNLI" in answer
+    head = build_report([root], tmp_path / "rep", n_boot=50)
+    assert "Left out of Δ and the slope" in head["answer"] and "not above chance" in head["answer"]
+    assert head["left_out"] and "cannot decide" in head["verdict"]
+
+
+LONG = {"multilingual-e5-small (L3 of 12, depth-truncated, 4-bit dequantised)": 5.5e6,
+        "multilingual-e5-small (L6 of 12, depth-truncated, 4-bit dequantised)": 1.08e7,
+        "multilingual-e5-small (12 layers, 4-bit dequantised)": 2.14e7}
+
+
+def test_constant_predictor_is_left_out_of_delta_and_slope(tmp_path):
+    """The demo's failure: a collapsed smallest model (always entailment, unattackable) must not feed the slope."""
+    l3 = next(iter(LONG))
+    root = write_study(tmp_path / "runs", LONG, regimes=("baseline", "anli"), seeds=(1, 2), n=90,
+                       constant=[(l3, "baseline")])
+    head = build_report([root], tmp_path / "rep", n_boot=50)
+    ev = pd.read_csv(tmp_path / "rep" / "tables" / "evidence.csv")
+    out = ev[ev.left_out.notna()]
+    assert set(zip(out["size"], out.regime)) == {(l3, "baseline")}
+    assert "predicts entailment for 100% of inputs" in out.left_out.iloc[0]
+    slopes = pd.read_csv(tmp_path / "rep" / "tables" / "slopes.csv")
+    assert (slopes.n_sizes == 2).all() and not slopes.sizes.str.contains("L3 of 12").any()
+    delta = pd.read_csv(tmp_path / "rep" / "tables" / "delta.csv")
+    assert delta[delta["size"] == l3].delta.isna().all()
+    # kept when asked: then the slope uses all three sizes
+    kept = build_report([root], tmp_path / "rep2", n_boot=50, leave_out_chance=False)
+    assert kept["left_out"] == [] and "Left out" not in kept["answer"]
+    assert "e5-small L3 · baseline (all seeds)" in head["answer"]
+
+    html = (tmp_path / "rep" / "report.html").read_text()
+    box = html[html.index('<div class="answer">'):]
+    assert box.index('class="verdict"') < box.index('class="number"') < box.index('class="details"')
+    assert "points per decade" in box[box.index('class="number"'):box.index('class="details"')]
+    assert html.count('<tr class="muted">') >= 2  # evidence rows + the Δ row of the left-out size
+    # short labels in tables; the full description once, in the study section
+    assert "e5-small L12 · ANLI" in html and "<td" in html
+    tables_html = html[html.index("<h2>Models used as evidence</h2>"):]
+    assert "depth-truncated" not in tables_html.split("<h2>Exact commands")[0]
+    md = (tmp_path / "rep" / "report.md").read_text()
+    body = md.split("## Exact commands")[0]  # the command log quotes the manifests verbatim
+    assert body.count("(L3 of 12, depth-truncated, 4-bit dequantised)") == 1
+    assert "## Per-class diagnostics" in md and "clean →N" in md and "charswap →E" in md
+    assert "predicts entailment for 100% of inputs (clean, charswap, wordswap)" in md
+    # attacks per gold class: the constant model is never wrong on entailment, always wrong (skipped) otherwise
+    sec = md[md.index(f"**e5-small L3 · baseline: attacks per gold class**"):]
+    row = [l for l in sec.splitlines() if l.startswith("| charswap |")][0].split("|")[1:-1]
+    cells = dict(zip([h.strip() for h in sec.splitlines()[2].split("|")[1:-1]], [c.strip() for c in row]))
+    assert cells["N: already wrong"] == cells["N: n"] and cells["C: already wrong"] == cells["C: n"]
+    assert cells["E: already wrong"] == "0" and cells["E: success %"] == "0.0"
+
+
+def test_contrast_section_by_size_and_regime(tmp_path):
+    root = write_study(tmp_path / "runs", {"S": 2e7, "L": 3e8}, seeds=(1, 2), n=60, contrast=True)
+    build_report([root], tmp_path / "rep", n_boot=20)
+    md = (tmp_path / "rep" / "report.md").read_text()
+    sec = md[md.index("## Lexical-inference contrast sets"):]
+    header = sec[sec.index("| category"):].splitlines()[0]
+    assert "S · baseline" in header and "L · SQuAD" in header
+    for row in ("| colour |", "| synonym |", "| all contradiction pairs |", "| all entailment pairs |"):
+        assert row in sec

@@ -227,3 +227,17 @@ def test_sweep_cell_with_real_evaluate_then_report(tmp_path, tiny_model_dir, dat
     assert "cannot decide" in head["answer"]  # one model, no baseline/intermediate pair
     md = (tmp_path / "rep" / "report.md").read_text()
     assert "robustxnli.evaluation.run:evaluate_run(out=" in md and "sweep" in md
+
+
+def test_contrast_cell_per_trained_model(tmp_path):
+    from robustxnli.sweep.config import load_config
+    from robustxnli.sweep.plan import build_plan
+
+    cfg_path = tmp_path / "s.yaml"
+    cfg_path.write_text("models: [e5-small-L3, e5-small-L6]\nregimes: [baseline, anli]\nseeds: [1]\nlangs: [en]\n"
+                        "contrast: {lang: 'en,de', n_per_category: 10}\n")
+    cells = build_plan(load_config(cfg_path), tmp_path / "out")
+    contrast = [c for c in cells if c.kind == "contrast"]
+    assert len(contrast) == 4 and contrast[0].fn == "robustxnli.contrast.evaluate:contrast_run"
+    assert contrast[0].kwargs["n_per_category"] == 10 and contrast[0].meta["langs"] == ["en", "de"]
+    assert contrast[0].deps and "train/e5-small-L3_baseline_s1" in contrast[0].kwargs["model"]

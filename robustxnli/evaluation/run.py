@@ -17,6 +17,7 @@ import numpy as np
 from ..constants import parse_langs
 from ..data import load_nli, split_sha256
 from ..errors import UserError
+from ..perclass import per_class_by_lang
 from ..rundir import RunDir, data_fingerprint, model_fingerprint, truncate_torn_tail
 from ..schema import EvalRecord, EvalSummary, Identity, read_records
 from ..progress import progress_bar
@@ -31,14 +32,22 @@ def accuracy_by_lang(records: Sequence[dict[str, Any]]) -> tuple[dict[str, float
 
 def evaluate_run(model: str, out: str | Path, langs: str | Sequence[str] = "all", split: str = "dev",
                  limit: int | None = None, data_dir: str | None = None, batch_size: int = 64,
-                 label_order: list[str] | None = None, classifier=None, overwrite: bool = False) -> dict[str, Any]:
-    """Evaluate ``model`` on XNLI ``split`` in ``langs``; returns the summary.
+                 label_order: list[str] | None = None, classifier=None, data: Any = None,
+                 overwrite: bool = False) -> dict[str, Any]:
+    """Evaluate ``model`` on XNLI ``split`` in ``langs``; returns the summary. ``data`` (a path, ``hub:NAME``, a
+    sweep ``data:`` mapping or a loaded UserData) evaluates the user's own set instead (see own_data.py).
 
     Every input is checked (model, data of every language) before the run dir is touched. A run dir made with
     another model, split, data or a smaller ``limit`` is refused (``overwrite`` starts it over); a language resumes
     from the ids already recorded, so a larger limit extends it."""
     from ..models import load_classifier
     from .. import validate
+
+    if data is not None:
+        from .own_data import evaluate_data_run
+
+        return evaluate_data_run(model, out, data, None if langs == "all" else langs, limit, batch_size,
+                                 label_order, classifier, overwrite)
 
     codes = parse_langs(langs)
     validate.positive("--limit", limit)
@@ -47,8 +56,8 @@ def evaluate_run(model: str, out: str | Path, langs: str | Sequence[str] = "all"
     if classifier is None:
         validate.checkpoint("--model", model)
     clf = classifier or load_classifier(model, label_order=label_order)
-    data = {lang: load_nli("xnli", split, lang, data_dir, limit) for lang in codes}
-    for lang, examples in data.items():
+    sets = {lang: load_nli("xnli", split, lang, data_dir, limit) for lang in codes}
+    for lang, examples in sets.items():
         if not examples:
             raise UserError(f"no XNLI {split} examples for {lang} (empty data file?)")
     hashes: dict[str, str] = {}
@@ -68,7 +77,7 @@ def evaluate_run(model: str, out: str | Path, langs: str | Sequence[str] = "all"
     run.write_manifest(kind="evaluate", task="xnli", split=split, langs=codes, limit=limit, batch_size=batch_size,
                        identity=identity, status="running", **clf.manifest_fields())
     try:
-        summary = _evaluate(run, clf, data, codes, split, batch_size)
+        summary = _evaluate(run, clf, sets, codes, split, batch_size)
     except BaseException as err:
         run.fail(err)
         raise
@@ -96,7 +105,8 @@ def _evaluate(run: RunDir, clf, data: dict[str, list], codes: list[str], split: 
     records = [r for r in read_records(run.records_path, "evaluate") if (r["lang"], str(r["id"])) in wanted]
     acc, n = accuracy_by_lang(records)
     summary = EvalSummary(accuracy={k: acc[k] for k in codes if k in acc}, n=n,
-                          average=float(np.mean([acc[k] for k in codes if k in acc])) if acc else None, split=split)
+                          average=float(np.mean([acc[k] for k in codes if k in acc])) if acc else None, split=split,
+                          per_class=per_class_by_lang(records))  # recall, prediction shares, confusion per language
     run.write_summary(summary)
     run.write_manifest(seconds=round(time.time() - start, 2))
     return summary

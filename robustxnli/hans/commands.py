@@ -20,18 +20,28 @@ def hans(
     n_per_subcase: int = typer.Option(100, help="Examples per subcase (HANS uses 1000)."),
     seed: int = typer.Option(0, help="Generation seed."),
     out: Optional[Path] = typer.Option(None, help="Run directory (default runs/hans-<model>)."),
-    batch_size: int = typer.Option(64),
+    batch_size: int = typer.Option(64, help="Pairs per forward pass."),
+    data: Optional[str] = typer.Option(None, help="Evaluate a HANS-style file instead of a generated set: .jsonl/"
+                                       ".json/.csv/.tsv (premise, hypothesis, label 0 entailment / 1 non-entailment "
+                                       "or names; optional lang, id, heuristic, subcase) or hub:NAME[:CONFIG][:SPLIT]."),
+    columns: Optional[str] = typer.Option(None, help="With --data: your column names, e.g. premise=sentence1."),
+    label_map: Optional[str] = typer.Option(None, help="With --data: your labels, e.g. "
+                                            "entailed=entailment,not_entailed=non-entailment."),
+    skip_invalid: bool = typer.Option(False, help="With --data: count, report and skip bad rows."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start over in --out, discarding the run there."),
     label_order: Optional[str] = typer.Option(None, help="Model output order when its config names are generic, "
                                               "e.g. entailment,neutral,contradiction."),
 ) -> None:
-    """Evaluate a checkpoint two-way (entailment vs non-entailment) on generated HANS-style sets."""
+    """Evaluate a checkpoint two-way (entailment vs non-entailment) on generated HANS-style sets, or on a file."""
     if ctx.invoked_subcommand is not None:
         return
     from ..errors import UserError
 
     if not model:
         raise UserError("--model is required (or use `robustxnli hans generate` to dump a set)")
+    if data or columns or label_map or skip_invalid:
+        _evaluate_file(model, data, columns, label_map, skip_invalid, lang, out, batch_size)
+        return
     from .evaluate import hans_run
 
     out = out or Path("runs") / f"hans-{Path(model).name}"
@@ -41,13 +51,48 @@ def hans(
     typer.echo(f"run dir: {out}")
 
 
+def _evaluate_file(model: str, data: Optional[str], columns: Optional[str], label_map: Optional[str],
+                   skip_invalid: bool, lang: List[str], out: Optional[Path], batch_size: int) -> None:
+    """`hans --data FILE`: two-way evaluation of the user's HANS-style set; the per-heuristic table when the file
+    has heuristic and subcase columns (as `hans generate` writes), else accuracy per language."""
+    from ..data.user import from_cli
+    from ..evaluation.own_data import evaluate_data_run
+    from ..rundir import RunDir
+    from .evaluate import summarize
+
+    own = from_cli(data, columns, label_map, [c for c in lang if c != "all-covered"], skip_invalid, two_way=True)
+    out = out or Path("runs") / f"hans-{Path(model).name}-{Path(own.name).stem}"
+    summary = evaluate_data_run(model, out, own, [c for c in lang if c not in ("all-covered", "all")] or None,
+                                batch_size=batch_size)
+    records = [r for r in RunDir(out).read_records() if r["lang"] in summary["n"]]
+    if records and all("heuristic" in r and "subcase" in r for r in records):
+        print_summary(summarize(records))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"{own.name}: two-way accuracy (neutral + contradiction = non-entailment)")
+        for col in ("lang", "entailed", "non-entailed", "all", "n"):
+            table.add_column(col, justify="left" if col == "lang" else "right")
+        for code, acc in summary["accuracy"].items():
+            rows = [r for r in records if r["lang"] == code]
+
+            def pct(label: int) -> str:
+                sel = [bool(r["correct"]) for r in rows if int(r["label"]) == label]
+                return f"{100 * sum(sel) / len(sel):.1f}" if sel else "–"
+            table.add_row(code, pct(0), pct(1), f"{100 * acc:.1f}", str(summary["n"][code]))
+        Console().print(table)
+    typer.echo(own.describe())
+    typer.echo(f"run dir: {out}")
+
+
 @hans_app.command()
 def generate(
     lang: str = typer.Option(..., help="Language code with a data file (see `robustxnli hans list`)."),
     out: Path = typer.Option(..., help="JSONL file to write (id, premise, hypothesis, label, heuristic, subcase, "
                              "lang)."),
     n_per_subcase: int = typer.Option(1000, help="Examples per subcase (HANS uses 1000)."),
-    seed: int = typer.Option(0),
+    seed: int = typer.Option(0, help="Generation seed: the same seed gives the same set."),
 ) -> None:
     """Write a language's HANS-style set as JSONL (label 0 = entailment, 1 = non-entailment)."""
     from .. import validate

@@ -11,7 +11,11 @@ import pandas as pd
 from ..constants import LANG_NAMES, XNLI_LANGS
 from ..rundir import atomic_write_json, now_iso
 from . import plots
-from .answer import QUESTION, plain_answer
+from .answer import QUESTION, Answer, answer_parts
+from .classes import (attack_by_gold_class, collapsed_models, confusion_table, model_evidence, prediction_frame,
+                      usable_examples)
+from .contrast import contrast_frame, contrast_section
+from .labels import model_label, regime_name, short_labels
 from .load import CLEAN, example_frame, find_runs, hans_frame, provenance, size_table
 from .render import Section, fmt_delta, fmt_params, fmt_pct, json_safe, to_html, to_markdown
 from .stats import ADVERSARIAL, ALL_LANGS, accuracy_table, add_pooled_adversarial, conditions_of, hans_table, \
@@ -22,8 +26,12 @@ TITLE = "robustxnli: does scale amplify the STILTs benefit under attack?"
 
 
 def build_report(run_dirs: Sequence[str | Path], out: str | Path, sweep_config: str | Path | None = None,
-                 n_boot: int = 1000, seed: int = 0, command: str | None = None) -> dict[str, Any]:
-    """Read every finished run under ``run_dirs`` and write the report into ``out``; returns the headline."""
+                 n_boot: int = 1000, seed: int = 0, command: str | None = None,
+                 leave_out_chance: bool = True) -> dict[str, Any]:
+    """Read every finished run under ``run_dirs`` and write the report into ``out``; returns the headline.
+
+    Models whose clean accuracy is not above chance, or that predict one class >= 80% of the time, are left out of
+    Δ and the slope (``leave_out_chance``; off only for hand-sized test fixtures) and listed with the reason."""
     expected: dict[str, Any] = {}
     sweep_hash = None
     if sweep_config is not None:
@@ -39,34 +47,50 @@ def build_report(run_dirs: Sequence[str | Path], out: str | Path, sweep_config: 
     langs = _ordered(set(ex.lang) | set(expected.get("langs", [])), XNLI_LANGS)
     regimes = _ordered(set(ex.regime) | set(hans.regime) | set(expected.get("regimes", [])), [BASELINE])
     conditions = conditions_of(ex)
+    labels = short_labels(sizes["size"])
+    preds = prediction_frame(runset)
+    evidence = model_evidence(preds)
+    if not leave_out_chance:
+        evidence = evidence.assign(left_out="", left_out_brief="")
+    ex_used = usable_examples(ex, evidence)
 
     acc = accuracy_table(ex, sizes, regimes, langs) if not ex.empty else pd.DataFrame()
-    stilts = stilts_analysis(ex, sizes, regimes, langs, BASELINE, n_boot, seed) if not ex.empty else None
+    stilts = stilts_analysis(ex_used, sizes, regimes, langs, BASELINE, n_boot, seed) if not ex.empty else None
     hans_h, hans_s = hans_table(hans, "heuristic"), hans_table(hans, "subcase")
-    answer = plain_answer(stilts, regimes, conditions, sizes, BASELINE, acc) if stilts else \
-        "The data cannot decide: no XNLI evaluation or attack runs were found."
+    answer_obj = answer_parts(stilts, regimes, conditions, sizes, BASELINE, acc, evidence, labels) if stilts else \
+        Answer("The data cannot decide: no XNLI evaluation or attack runs were found.")
+    answer = answer_obj.text
     prov = provenance(runset)
 
     out = Path(out)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(parents=True, exist_ok=True)
-    tables = {"accuracy": acc, "hans_heuristic": hans_h, "hans_subcase": hans_s}
+    tables = {"accuracy": acc, "hans_heuristic": hans_h, "hans_subcase": hans_s, "evidence": evidence}
     if stilts:
         tables.update(delta=stilts.delta, slopes=stilts.slopes)
     for name, df in tables.items():
         df.to_csv(out / "tables" / f"{name}.csv", index=False)
         df.to_parquet(out / "tables" / f"{name}.parquet", index=False)
 
-    figures = _figures(acc, stilts, hans_s, conditions)
+    figures = _figures(_relabel(acc, labels), stilts, _relabel(hans_s, labels), conditions)  # short labels
     for _, name, png in figures:
         (out / "figures" / name).write_bytes(png)
     sections = _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, prov, figures, n_boot,
-                         command)
+                         command, labels, evidence)
+    evidence_sec, diagnostics_sec = _class_sections(preds, evidence, sizes, regimes, conditions, labels)
+    sections[2:2] = evidence_sec  # right after Study: which models the answer rests on
+    at = next((i + 1 for i, x in enumerate(sections) if x.title == "Accuracy"), len(sections))
+    sections[at:at] = diagnostics_sec  # per-class view beside the accuracy tables
+    at = next((i for i, x in enumerate(sections) if x.title in ("Figures", "Data caveats")), len(sections))
+    sections[at:at] = contrast_section(contrast_frame(runset), list(sizes["size"]), regimes, labels)
+    sections = _short_labels(sections, labels)
     (out / "report.md").write_text(to_markdown(TITLE, sections), encoding="utf-8")
-    (out / "report.html").write_text(to_html(TITLE, sections[1:], answer_first=answer, question=QUESTION), encoding="utf-8")
+    (out / "report.html").write_text(to_html(TITLE, sections[1:], answer_first=answer_obj, question=QUESTION),
+                                     encoding="utf-8")
     headline = {"question": QUESTION, "answer": answer, "created": now_iso(), "runs": prov["n_runs"],
                 "sizes": list(sizes["size"]), "regimes": regimes, "conditions": conditions, "langs": langs,
-                "slopes": stilts.slopes.to_dict("records") if stilts else [], "notes": stilts.notes if stilts else []}
+                "slopes": stilts.slopes.to_dict("records") if stilts else [], "notes": stilts.notes if stilts else [],
+                "verdict": answer_obj.verdict, "left_out": evidence[evidence.left_out != ""].to_dict("records")}
     atomic_write_json(out / "report.json", json_safe(headline))
     return headline
 
@@ -106,12 +130,13 @@ def _pivot(df: pd.DataFrame, index: list[str], columns: str, cell) -> pd.DataFra
 
 
 def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, prov, figures, n_boot,
-              command) -> list[Section]:
+              command, labels: dict[str, str] | None = None, evidence: pd.DataFrame | None = None) -> list[Section]:
+    labels = labels or {}
     sec: list[Section] = [Section("Answer", [f"Question: {QUESTION}", answer])]
     adv = ADVERSARIAL if ADVERSARIAL in conditions else (conditions[-1] if conditions else CLEAN)
     overview = Section("Study", bullets=[
-        "sizes: " + ", ".join(f"{r.size} ({fmt_params(r.params_non_embedding)} non-embedding, "
-                                f"{fmt_params(r.params_total)} total)" for r in sizes.itertuples()),
+        *[f"model {labels.get(r.size, r.size)} = {r.size}: {fmt_params(r.params_non_embedding)} non-embedding, "
+          f"{fmt_params(r.params_total)} total parameters" for r in sizes.itertuples()],
         f"regimes: {', '.join(regimes)}",
         f"conditions: {', '.join(conditions)}" + (f" ({ADVERSARIAL} = per example, mean robust correctness over "
                                                   "every recipe, on examples attacked by all)" if ADVERSARIAL in
@@ -146,6 +171,8 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
         if not d.empty:
             dall = d[d.lang == ALL_LANGS]
             tab = _pivot(dall, ["size", "regime"], "condition", lambda r: fmt_delta(r.delta, r.ci_low, r.ci_high))
+            if evidence is not None and (evidence.left_out != "").any() and not tab.empty:
+                tab["left out"] = [_left_out_note(evidence, r["size"], r["regime"]) for _, r in tab.iterrows()]
             dl = d[(d.lang != ALL_LANGS) & (d.condition == adv)].assign(
                 col=lambda x: x["size"] + " / " + x.regime)
             tab_lang = _pivot(dl, ["lang"], "col", lambda r: fmt_delta(r.delta, r.ci_low, r.ci_high))
@@ -191,6 +218,9 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
         sec.append(Section("Figures", figures=rest))
     caveats = [f"{c} ({n} run(s))" for c, n in sorted(prov["caveats"].items())] or ["none recorded in manifests"]
     sec.append(Section("Data caveats", bullets=caveats))
+    if prov.get("own_data"):
+        sec.append(Section("Your own data", bullets=[f"{name} ({sha}): its rows are labelled LANG@{name}"
+                                                     for name, sha in prov["own_data"].items()]))
     cmds = ([f"# this report\n{command}"] if command else []) + prov["commands"]
     sec.append(Section("Exact commands (from manifests)", code=cmds or ["(no command recorded in the manifests)"]))
     sec.append(Section("Versions", bullets=[f"{k}: {', '.join(v)}" for k, v in prov["versions"].items()]))
@@ -199,3 +229,91 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
 
 def headline_json(out: str | Path) -> dict[str, Any]:
     return json.loads((Path(out) / "report.json").read_text())
+
+
+def _class_sections(preds: pd.DataFrame, evidence: pd.DataFrame, sizes: pd.DataFrame, regimes: list[str],
+                    conditions: list[str], labels: dict[str, str]) -> tuple[list[Section], list[Section]]:
+    """Which models count as evidence (greyed rows are left out, with the reason) and per-class diagnostics:
+    cells predicting one class > 80% of the time, and a confusion matrix per model, clean and under each recipe."""
+    if preds.empty:
+        return [], []
+    out: list[Section] = []
+    order = {sz: i for i, sz in enumerate(sizes["size"])}
+    evidence = evidence.assign(_o=evidence["size"].map(order), _r=evidence.regime.map(
+        {r: i for i, r in enumerate(regimes)})).sort_values(["_o", "_r", "seed"]).drop(columns=["_o", "_r"])
+    ev = pd.DataFrame({
+        "model": [model_label(labels.get(r.size, r.size), r.regime) for r in evidence.itertuples()],
+        "seed": evidence.seed,
+        "clean acc. % [95% CI]": [f"{100 * r.accuracy:.1f} [{100 * r.ci_low:.1f}, {100 * r.ci_high:.1f}]"
+                                  for r in evidence.itertuples()],
+        "n": evidence.n,
+        "most predicted": [f"{r.majority_pred} {100 * r.majority_share:.0f}%" for r in evidence.itertuples()],
+        "used in Δ and slope": [("left out: " + r.left_out) if r.left_out else "yes" for r in evidence.itertuples()]})
+    n_out = int((evidence.left_out != "").sum())
+    out.append(Section("Models used as evidence", [
+        "A model whose clean-accuracy 95% interval (Wilson, over all its clean predictions) includes or lies below "
+        "chance (33.3% for 3-way NLI), or that predicts one class for ≥ 80% of inputs, is left out of Δ and the "
+        "slope: a constant predictor cannot be attacked, so its robust accuracy equals its clean accuracy and "
+        f"manufactures a benefit under attack. {n_out} of {len(evidence)} models are left out (greyed)."],
+        tables=[("models (size · regime, seed)", ev)]))
+    flagged = collapsed_models(preds)
+    bullets = [f"{model_label(labels.get(size, size), regime)} predicts {g.predicts.iloc[0]} for "
+               f"{100 * g.share.min():.0f}–{100 * g.share.max():.0f}% of inputs ({', '.join(g.condition)})"
+               .replace(f"{100 * g.share.max():.0f}–{100 * g.share.max():.0f}%", f"{100 * g.share.max():.0f}%")
+               for (size, regime), g in flagged.groupby(["size", "regime"], sort=False)]
+    conds = [c for c in conditions if c != ADVERSARIAL]
+    tables = [(f"{model_label(labels.get(size, size), regime)}: % of each gold class predicted as E / N / C",
+               confusion_table(preds, size, regime, conds))
+              for size in sizes["size"] for regime in regimes]
+    diagnostics = Section("Per-class diagnostics", [
+        "Confusion matrices pooled over seeds and languages, clean and under each recipe: each row is a gold class "
+        "(E entailment, N neutral, C contradiction), each cell the % of its examples predicted as E, N or C; the "
+        "last row is the share of all predictions. Under an attack the prediction is the one on the adversarial "
+        "pair; an example the model already got wrong keeps its clean prediction."],
+        bullets=(["One class > 80% of predictions: " + "; ".join(bullets)] if bullets
+                 else ["No model × condition predicts one class for more than 80% of inputs."]),
+        tables=[(c, t) for c, t in tables if not t.empty])
+    recipes = [c for c in conds if c != CLEAN]
+    per_class_asr = [(f"{model_label(labels.get(size, size), regime)}: attacks per gold class",
+                      attack_by_gold_class(preds, size, regime, recipes))
+                     for size in sizes["size"] for regime in regimes] if recipes else []
+    if any(not t.empty for _, t in per_class_asr):
+        diagnostics.paragraphs.append(
+            "Attacks per gold class: an example the model already gets wrong is skipped (it counts as not robust); "
+            "the success rate is over the examples the model got right. A class the model never predicts is "
+            "almost all skipped, so its robust accuracy is near 0 whatever the attack.")
+        diagnostics.tables += [(c, t) for c, t in per_class_asr if not t.empty]
+    return out, [diagnostics]
+
+
+def _short_labels(sections: list[Section], labels: dict[str, str]) -> list[Section]:
+    """Tables name models by short label (the study section spells each out once)."""
+    for s in sections:
+        s.tables = [(cap, _relabel(df, labels)) for cap, df in s.tables]
+    return sections
+
+
+def _relabel(df: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    if df.empty:
+        return df
+    df = df.copy()
+    if "size" in df.columns:
+        df["size"] = df["size"].map(lambda v: labels.get(v, v))
+    ren = {}
+    for c in df.columns:
+        name = str(c)
+        for full, short in labels.items():
+            name = name.replace(full, short)
+        ren[c] = name
+    return df.rename(columns=ren)
+
+
+def _left_out_note(evidence: pd.DataFrame, size: str, regime: str) -> str:
+    """Why a size's Δ for ``regime`` is missing or rests on fewer seeds: its own or its baseline's left-out models."""
+    notes = []
+    for reg in (BASELINE, regime) if regime != BASELINE else (BASELINE,):
+        e = evidence[(evidence["size"] == size) & (evidence.regime == reg) & (evidence.left_out != "")]
+        if len(e):
+            notes.append(f"{regime_name(reg)} seed{'s' if len(e) > 1 else ''} {', '.join(map(str, e.seed))} "
+                         f"({e.left_out_brief.iloc[0]})")
+    return ("left out: " + "; ".join(notes)) if notes else ""

@@ -135,7 +135,8 @@ def example_frame(runset: RunSet) -> pd.DataFrame:
 
 def _frame(run: Run, condition: str, source: int, recs: list[dict[str, Any]], values: dict[str, Any]) -> pd.DataFrame:
     """Column-wise frame of one run's records (millions of rows at paper scale: no per-row dicts)."""
-    df = pd.DataFrame({"lang": [r["lang"] for r in recs], "id": [str(r["id"]) for r in recs], **values})
+    tag = own_data_tag(run.manifest)
+    df = pd.DataFrame({"lang": [r["lang"] + tag for r in recs], "id": [str(r["id"]) for r in recs], **values})
     for col in ("attacked", "succeeded"):
         if col not in df:
             df[col] = np.nan
@@ -171,11 +172,18 @@ def hans_frame(runset: RunSet) -> pd.DataFrame:
     return _fill_params(pd.concat(parts, ignore_index=True)[cols])
 
 
+def own_data_tag(manifest: dict[str, Any]) -> str:
+    """"@NAME" for runs on the user's own set (``--data``), so its rows never mix with XNLI's; "" for XNLI."""
+    data = manifest.get("data")
+    return f"@{data['name']}" if isinstance(data, dict) and data.get("name") else ""
+
+
 def provenance(runset: RunSet) -> dict[str, Any]:
     """Commands, caveats and library versions collected from every manifest."""
     commands: list[str] = []
     caveats: dict[str, int] = {}
     versions: dict[str, set[str]] = {}
+    own: dict[str, str] = {}  # the user's own data sets: name -> sha256
     for run in runset.runs:
         m = run.manifest
         cmd = m.get("command")
@@ -190,12 +198,15 @@ def provenance(runset: RunSet) -> dict[str, Any]:
                 commands.append(str(c))
         for c in m.get("caveats") or []:
             caveats[str(c)] = caveats.get(str(c), 0) + 1
+        if own_data_tag(m):
+            own[m["data"]["name"]] = ", ".join(f"sha256 {h[:12]}" for h in (m["data"].get("sha256") or {}).values())
         for k, v in (m.get("versions") or {}).items():
             versions.setdefault(k, set()).add(str(v))
     return {
         "commands": commands,
         "caveats": caveats,
         "versions": {k: sorted(v) for k, v in sorted(versions.items())},
+        "own_data": own,
         "n_runs": {k: len(runset.of_kind(k)) for k in ("train", "evaluate", "attack", "hans")},
         "skipped": [(str(p), why) for p, why in runset.skipped],
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,8 @@ def to_markdown(title: str, sections: list[Section]) -> str:
         if s.bullets:
             out.append("")
         for cap, df in s.tables:
+            if df.empty:
+                continue
             out += [f"**{cap}**", "", _md_table(df), ""]
         for cap, name, _ in s.figures:
             out += [f"![{cap}](figures/{name})", "", f"*{cap}*", ""]
@@ -80,31 +83,73 @@ body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:118
 color:#222;line-height:1.45}
 h1{font-size:1.6em;border-bottom:2px solid #444;padding-bottom:4px}h2{font-size:1.2em;margin-top:1.6em;
 border-bottom:1px solid #ccc}
-.answer{background:#f3f6fb;border-left:5px solid #3b6fb6;padding:10px 14px;font-size:1.02em}
-table{border-collapse:collapse;font-size:0.82em;margin:6px 0 14px}th,td{border:1px solid #ccc;padding:3px 7px;
-text-align:right}th{background:#eee}td:first-child,th:first-child{text-align:left}
+.answer{background:#f3f6fb;border-left:5px solid #3b6fb6;padding:10px 14px}
+.answer .verdict{font-size:1.18em;font-weight:650;margin:0 0 6px}.answer .number{font-size:1.05em;margin:0 0 8px}
+.answer .details{font-size:0.86em;color:#444;margin:0;padding-left:18px}
+.tablewrap{max-width:100%;overflow-x:auto}
+table{border-collapse:collapse;font-size:0.8em;margin:6px 0 14px;max-width:100%}th,td{border:1px solid #ccc;
+padding:3px 6px;text-align:right}th{background:#eee;font-weight:600;max-width:16em;white-space:normal;text-align:left}
+td{white-space:nowrap}td:first-child,th:first-child{text-align:left}td.note{white-space:normal;text-align:left;
+min-width:14em;max-width:34em}
+td.text{text-align:left}
+tr.muted td{color:#999;background:#f7f7f7}
 figure{margin:10px 0}figcaption{font-size:0.85em;color:#555}img{max-width:100%}
 pre{background:#f6f6f6;padding:8px;font-size:0.78em;overflow-x:auto;white-space:pre-wrap}
 .caption{font-weight:600;font-size:0.9em}
 """
 
 
-def to_html(title: str, sections: list[Section], answer_first: str | None = None, question: str | None = None) -> str:
+def _html_table(df: pd.DataFrame) -> str:
+    """A table that fits the page: long text cells wrap, rows whose text says "left out" are greyed."""
+    e = html.escape
+    head = "".join(f"<th>{e(str(c))}</th>" for c in df.columns)
+    rows = []
+    for row in df.itertuples(index=False):
+        cells = [MISSING if v is None or (isinstance(v, float) and not np.isfinite(v)) else str(v) for v in row]
+        muted = any(c.startswith("left out") for c in cells)
+        tds = "".join(f'<td class="{_cell_class(c)}">{e(c)}</td>' for c in cells)
+        rows.append(f'<tr class="muted">{tds}</tr>' if muted else f"<tr>{tds}</tr>")
+    return f'<div class="tablewrap"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+
+
+def _cell_class(c: str) -> str:
+    """Numbers right-aligned, words left-aligned, long text wrapped."""
+    if len(c) > 40:
+        return "note"
+    return "num" if re.match(r"^[\s+\-−–]*[\d.]", c) or c == MISSING else "text"
+
+
+def _answer_html(answer: Any) -> str:
+    """The answer box: the verdict in one sentence, the one number with its interval, then the details."""
+    e = html.escape
+    if isinstance(answer, str):
+        return f'<div class="answer"><p class="verdict">{e(answer)}</p></div>'
+    out = [f'<div class="answer"><p class="verdict">{e(answer.verdict)}</p>']
+    if answer.number:
+        out.append(f'<p class="number">{e(answer.number)}</p>')
+    if answer.details:
+        out.append('<ul class="details">' + "".join(f"<li>{e(d)}</li>" for d in answer.details) + "</ul>")
+    return "".join(out) + "</div>"
+
+
+def to_html(title: str, sections: list[Section], answer_first: Any = None, question: str | None = None) -> str:
     e = html.escape
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{e(title)}</title>",
            f"<style>{CSS}</style></head><body>", f"<h1>{e(title)}</h1>"]
     if question:
         out.append(f'<p class="question"><b>Question.</b> {e(question)}</p>')
     if answer_first:
-        out.append(f'<p class="answer"><b>Answer.</b> {e(answer_first)}</p>')
+        out.append(_answer_html(answer_first))
     for s in sections:
         out.append(f"<h2>{e(s.title)}</h2>")
         out += [f"<p>{e(p)}</p>" for p in s.paragraphs]
         if s.bullets:
             out.append("<ul>" + "".join(f"<li>{e(b)}</li>" for b in s.bullets) + "</ul>")
         for cap, df in s.tables:
+            if df.empty:  # e.g. attack success rate when no attack ran
+                continue
             out.append(f'<div class="caption">{e(cap)}</div>')
-            out.append(df.to_html(index=False, na_rep=MISSING, border=0, escape=True))
+            out.append(_html_table(df))
         for cap, _, png in s.figures:
             b64 = base64.b64encode(png).decode("ascii")
             out.append(f'<figure><img alt="{e(cap)}" src="data:image/png;base64,{b64}">'

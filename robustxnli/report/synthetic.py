@@ -36,15 +36,20 @@ def write_study(root: str | Path, sizes: dict[str, float], regimes: Sequence[str
                 seeds: Sequence[int] = (1, 2), langs: Sequence[str] = ("en", "de", "ru", "zh"),
                 recipes: Sequence[str] = ("charswap", "wordswap"), n: int = 200, base_acc: float = 0.6,
                 benefit_slope: float = 0.02, adv_extra_slope: float = 0.02, attack_strength: float = 0.4,
-                hans: bool = True, rng_seed: int = 0, skip: Sequence[tuple] = ()) -> Path:
+                hans: bool = True, rng_seed: int = 0, skip: Sequence[tuple] = (),
+                constant: Sequence[tuple[str, str]] = (), contrast: bool = False) -> Path:
     """Evaluate + attack (+ hans) run dirs for every size x regime x seed; ``skip`` lists (size, regime, seed,
     kind[, recipe]) tuples to leave out (a partial sweep).
 
     Truth: clean Δ(size) = benefit_slope·log10(params/1e7); under attack the benefit gains adv_extra_slope per
-    decade on top (robust accuracy of a clean-correct example: 1 − attack_strength + adversarial benefit)."""
+    decade on top (robust accuracy of a clean-correct example: 1 − attack_strength + adversarial benefit).
+    Gold labels cycle entailment/neutral/contradiction; a wrong prediction is the next class. Models listed in
+    ``constant`` as (size, regime) predict entailment for every input (a collapsed model: 1/3 clean accuracy,
+    unattackable, so its robust accuracy equals its clean accuracy)."""
     root = Path(root)
     rng = np.random.default_rng(rng_seed)
     ids = [f"xnli-dev-{i:06d}" for i in range(n)]
+    gold = np.arange(n) % 3
     difficulty = rng.normal(0, 0.08, n)  # shared across models: paired items are correlated
     for size, params in sizes.items():
         decades = np.log10(params / 1e7)
@@ -55,10 +60,17 @@ def write_study(root: str | Path, sizes: dict[str, float], regimes: Sequence[str
                 m = model_manifest(size, params, regime, seed)
                 clean_ok = {lang: rng.random(n) < np.clip(base_acc + 0.03 * decades + benefit + difficulty, 0, 1)
                             for lang in langs}
+                is_constant = (size, regime) in set(constant)
+                if is_constant:
+                    clean_ok = {lang: gold == 0 for lang in langs}
+
+                def pred(ok: bool, y: int) -> int:
+                    return 0 if is_constant else (int(y) if ok else (int(y) + 1) % 3)
                 tag = f"{size}-{regime}-s{seed}"
                 if (size, regime, seed, "evaluate") not in skip:
-                    recs = [EvalRecord(id=i, lang=lang, label=0, pred=0 if ok else 1, correct=bool(ok),
-                                       probs=[0.5, 0.3, 0.2]) for lang in langs for i, ok in zip(ids, clean_ok[lang])]
+                    recs = [EvalRecord(id=i, lang=lang, label=int(y), pred=pred(ok, y), correct=bool(ok),
+                                       probs=[0.5, 0.3, 0.2])
+                            for lang in langs for i, y, ok in zip(ids, gold, clean_ok[lang])]
                     write_run(root / f"eval-{tag}", {**m, "kind": "evaluate", "langs": list(langs), "split": "dev"},
                               recs)
                 for recipe in recipes:
@@ -67,15 +79,27 @@ def write_study(root: str | Path, sizes: dict[str, float], regimes: Sequence[str
                     recs = []
                     for lang in langs:
                         survive = rng.random(n) < np.clip(1 - attack_strength + adv_benefit, 0, 1)
-                        for i, ok, sv in zip(ids, clean_ok[lang], survive):
+                        if is_constant:
+                            survive[:] = True  # nothing to flip
+                        for i, y, ok, sv in zip(ids, gold, clean_ok[lang], survive):
                             status = "skipped" if not ok else ("failed" if sv else "succeeded")
                             recs.append(AttackRecord(
-                                id=i, lang=lang, label=0, status=status, clean_pred=0 if ok else 1,
-                                adv_pred=0 if status == "failed" else 1, clean_probs=[], adv_probs=[], premise="",
-                                hypothesis="", adv_premise="", adv_hypothesis="", words_changed=1,
-                                words_changed_frac=0.1, queries=10))
+                                id=i, lang=lang, label=int(y), status=status, clean_pred=pred(ok, y),
+                                adv_pred=pred(status != "succeeded" and ok, y) if status != "skipped" else pred(ok, y),
+                                clean_probs=[], adv_probs=[], premise="", hypothesis="", adv_premise="",
+                                adv_hypothesis="", words_changed=1, words_changed_frac=0.1, queries=10))
                     write_run(root / f"attack-{recipe}-{tag}", {**m, "kind": "attack", "recipe": recipe,
                                                                 "langs": list(langs), "split": "dev"}, recs)
+                if contrast:  # lexical-inference contrast run: contradiction rows get better with size
+                    recs = []
+                    for lang in langs[:2]:
+                        for k, cat in enumerate(("colour", "country", "antonym", "synonym")):
+                            label = 0 if cat == "synonym" else 2
+                            for j in range(20):
+                                p_ok = 0.95 if label == 0 else 0.1 + 0.15 * decades
+                                recs.append({"id": f"contrast-{lang}-{cat}-{j}", "lang": lang, "category": cat,
+                                             "label": label, "pred": label, "correct": bool(rng.random() < p_ok)})
+                    write_run(root / f"contrast-{tag}", {**m, "kind": "contrast", "langs": list(langs[:2])}, recs)
                 if hans and (size, regime, seed, "hans") not in skip:
                     recs = []
                     for lang in langs[:2]:

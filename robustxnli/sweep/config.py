@@ -9,9 +9,12 @@ seeds: [1]
 langs: [en, de, ru, zh]
 recipes: [wordsub-embedding, {name: wordsub-mlm, options: {mlm: xlm-roberta-base}}]  # one attack run per language
 hans: {lang: en, n_per_subcase: 20}   # kwargs of the hans function, or null
+contrast: {lang: "en,de,ru,zh,ar", n_per_category: 50}  # kwargs of the contrast-set function, or null
 split: dev
 per_language: false                   # one evaluate/attack cell per language instead of one per model
 data_dir: null
+data: null                            # your own NLI set for evaluate/attack cells instead of XNLI: a path,
+                                      # hub:NAME[:CONFIG][:SPLIT], or {path, columns, label_map, lang, skip_invalid}
 train: {lr: 2e-5, batch_size: 16, target_limit: 2000}  # TrainConfig fields
 evaluate: {limit: 200}                # extra kwargs per kind
 attack: {limit: 50}
@@ -41,12 +44,14 @@ DEFAULT_FUNCTIONS = {
     "evaluate": "robustxnli.evaluation.run:evaluate_run",
     "attack": "robustxnli.attacks.runner:attack_run",
     "hans": "robustxnli.hans.evaluate:hans_run",
+    "contrast": "robustxnli.contrast.evaluate:contrast_run",
 }
 # Cell functions a sweep may call without --allow-functions (any other 'module:function' runs arbitrary code).
 REGISTERED_FUNCTIONS = frozenset({*DEFAULT_FUNCTIONS.values(), "robustxnli.sweep.toy:count_cell"})
 # Keys that say where/how to run, not what: they do not change the sweep hash.
 EXECUTION_KEYS = ("out_dir", "executor", "slurm", "ray", "cost", "name")
-KNOWN_KEYS = {"models", "regimes", "seeds", "langs", "recipes", "hans", "split", "per_language", "data_dir", "train",
+KNOWN_KEYS = {"models", "regimes", "seeds", "langs", "recipes", "hans", "contrast", "split", "per_language", "data_dir",
+              "data", "train",
               "evaluate", "attack", "functions", "cells", *EXECUTION_KEYS}
 
 
@@ -64,6 +69,7 @@ class SweepConfig:
     split: str = "dev"
     per_language: bool = False
     data_dir: str | None = None
+    data: dict[str, Any] | None = None  # own-data spec for evaluate/attack cells (with the file's sha256)
     train: dict[str, Any] = field(default_factory=dict)
     evaluate: dict[str, Any] = field(default_factory=dict)
     attack: dict[str, Any] = field(default_factory=dict)
@@ -74,6 +80,7 @@ class SweepConfig:
     slurm: dict[str, Any] = field(default_factory=dict)
     ray: dict[str, Any] = field(default_factory=dict)
     cost: dict[str, Any] = field(default_factory=dict)
+    contrast: dict[str, Any] | None = None  # kwargs of the lexical-inference contrast-set cell, or None
 
     @property
     def sweep_hash(self) -> str:
@@ -104,6 +111,25 @@ def _recipes(raw: dict[str, Any], where: Path | None) -> list[dict[str, Any]]:
         else:
             raise UserError(f"{where}: a recipe is a name or {{name: ..., options: {{...}}}}, got {r!r}")
     return out
+
+
+def _data(raw: dict[str, Any], where: Path | None) -> dict[str, Any] | None:
+    """``data:`` -> the spec dict the cells get (relative paths resolved against the YAML's folder; the file's
+    sha256 joins the cell hash, so an edited file gets fresh cells)."""
+    from ..data.user import DataSpec
+    from ..rundir import file_sha256
+
+    if raw.get("data") is None:
+        return None
+    spec = DataSpec.make(raw["data"]).as_kwargs()
+    if not spec["path"].startswith("hub:"):
+        path = Path(spec["path"]).expanduser()
+        if not path.is_absolute() and where is not None and not path.exists():
+            path = where.parent / path
+        if not path.is_file():
+            raise UserError(f"{where}: data: {spec['path']} is not a file")
+        spec["path"], spec["sha256"] = str(path), file_sha256(path)
+    return spec
 
 
 def load_config(path: str | Path | dict[str, Any], allow_functions: bool = False) -> SweepConfig:
@@ -137,10 +163,21 @@ def load_config(path: str | Path | dict[str, Any], allow_functions: bool = False
     for s in seeds:
         if isinstance(s, bool) or not isinstance(s, int) or s < 0:
             raise UserError(f"{where}: seeds must be integers 0 or more, got {s!r}")
-    langs = parse_langs(_list(raw, "langs", ["all"])) if models else []
+    data = _data(raw, where)
+    if data is None:
+        langs = parse_langs(_list(raw, "langs", ["all"])) if models else []
+    else:  # any ISO 639 code; default: the set's own languages
+        from ..constants import parse_lang_code
+        from ..data.user import load_user_data
+
+        langs = [parse_lang_code(c, f"{where}: langs") for c in _list(raw, "langs")] or \
+            load_user_data(data).langs()
     hans = raw.get("hans")
     if hans is not None and not isinstance(hans, dict):
         raise UserError(f"{where}: hans must be a mapping like {{langs: [en], n_per_subcase: 100}} or null")
+    contrast = raw.get("contrast")
+    if contrast is not None and not isinstance(contrast, dict):
+        raise UserError(f"{where}: contrast must be a mapping like {{lang: en,de, n_per_category: 50}} or null")
     functions = {**DEFAULT_FUNCTIONS, **(raw.get("functions") or {})}
     for kind, fn in functions.items():
         if ":" not in str(fn):
@@ -168,10 +205,10 @@ def load_config(path: str | Path | dict[str, Any], allow_functions: bool = False
         path=where, raw=raw, name=str(raw.get("name") or (where.stem if where else "sweep")), models=models,
         regimes=regimes, seeds=seeds, langs=langs, recipes=_recipes(raw, where), hans=hans,
         split=str(raw.get("split", "dev")), per_language=bool(raw.get("per_language", False)),
-        data_dir=raw.get("data_dir"), train=dict(raw.get("train") or {}), evaluate=dict(raw.get("evaluate") or {}),
+        data_dir=raw.get("data_dir"), data=data, train=dict(raw.get("train") or {}), evaluate=dict(raw.get("evaluate") or {}),
         attack=dict(raw.get("attack") or {}), functions=functions, extra_cells=extra,
         out_dir=str(raw.get("out_dir") or default_out), executor=executor, slurm=dict(raw.get("slurm") or {}),
-        ray=dict(raw.get("ray") or {}), cost=dict(raw.get("cost") or {}),
+        ray=dict(raw.get("ray") or {}), cost=dict(raw.get("cost") or {}), contrast=contrast,
     )
 
 

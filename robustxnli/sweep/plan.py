@@ -69,13 +69,18 @@ def build_plan(cfg: SweepConfig, out_root: str | Path | None = None) -> list[Cel
     cells: list[Cell] = []
     lang_groups = [[lang] for lang in cfg.langs] if cfg.per_language else [list(cfg.langs)]
     data = {"data_dir": cfg.data_dir} if cfg.data_dir else {}
+    if cfg.data:  # the user's own set for evaluate / attack cells (train cells keep data_dir only)
+        train_data, data = data, {**data, "data": cfg.data}
+    else:
+        train_data = data
     for model in cfg.models:
         for regime in cfg.regimes:
             for seed in cfg.seeds:
                 tag = f"{slug(model)}_{slug(regime)}_s{seed}"
                 meta = {"model": model, "regime": regime, "seed": seed}
                 train = _make(f"train/{tag}", "train", cfg.functions["train"],
-                              {"model": model, "intermediate": regime_arg(regime), "seed": seed, **data, **cfg.train},
+                              {"model": model, "intermediate": regime_arg(regime), "seed": seed, **train_data,
+                               **cfg.train},
                               [], meta)
                 cells.append(train)
                 ckpt = DEP + train.cell_hash
@@ -96,6 +101,11 @@ def build_plan(cfg: SweepConfig, out_root: str | Path | None = None) -> list[Cel
                     cells.append(_make(f"hans/{tag}", "hans", cfg.functions["hans"], {"model": ckpt, **cfg.hans},
                                        [train], {**meta, "langs": [hans_langs] if isinstance(hans_langs, str)
                                                  else list(hans_langs)}))
+                if cfg.contrast:  # lexical-inference contrast sets (robustxnli.contrast)
+                    c_langs = cfg.contrast.get("lang", cfg.contrast.get("langs")) or ["en"]
+                    c_langs = str(c_langs).split(",") if isinstance(c_langs, str) else list(c_langs)
+                    cells.append(_make(f"contrast/{tag}", "contrast", cfg.functions["contrast"],
+                                       {"model": ckpt, **cfg.contrast}, [train], {**meta, "langs": c_langs}))
     by_name = {c.name: c for c in cells}
     for spec in cfg.extra_cells:
         deps = []
@@ -195,6 +205,8 @@ def estimate_seconds(cell: Cell, cfg: SweepConfig) -> float:
         elif cell.kind == "hans":
             n = kw.get("n_per_subcase")
             work = langs * (30 * n if n else c["hans_examples_per_lang"])
+        elif cell.kind == "contrast":  # 15 categories, at most n_per_category pairs each
+            work = langs * 15 * (kw.get("n_per_category") or 100)
         else:
             return float(meta.get("seconds", c["overhead_s"]))
     return c["overhead_s"] + work * fwd

@@ -21,21 +21,23 @@ def register(app: typer.Typer) -> None:
         lr: float = typer.Option(1e-5, help="Encoder learning rate (Phang et al.: 1e-5)."),
         head_lr: Optional[float] = typer.Option(None, help="Learning rate of fresh heads (default: --lr)."),
         max_length: int = typer.Option(256, help="Max tokens per input."),
-        intermediate_epochs: float = typer.Option(3.0),
-        target_epochs: float = typer.Option(2.0),
+        intermediate_epochs: float = typer.Option(3.0, help="Epochs of each intermediate task (Phang et al.: 3)."),
+        target_epochs: float = typer.Option(2.0, help="Epochs of the target task."),
         batch_size: int = typer.Option(32, help="Examples per step (x --grad-accum = effective batch)."),
-        grad_accum: int = typer.Option(1),
-        warmup_ratio: float = typer.Option(0.1),
+        grad_accum: int = typer.Option(1, help="Gradient accumulation steps."),
+        warmup_ratio: float = typer.Option(0.1, help="Share of steps with linear warm-up."),
         intermediate_limit: Optional[int] = typer.Option(None, help="Use at most N examples per intermediate task."),
         target_limit: Optional[int] = typer.Option(None, help="Use at most N target-task examples."),
-        intermediate_max_steps: Optional[int] = typer.Option(None),
-        target_max_steps: Optional[int] = typer.Option(None),
+        intermediate_max_steps: Optional[int] = typer.Option(None, help="Stop each intermediate phase "
+                                                             "after N optimiser steps."),
+        target_max_steps: Optional[int] = typer.Option(None, help="Stop the target phase after N optimiser "
+                                                       "steps."),
         freeze_embeddings: bool = typer.Option(False, help="Freeze the embedding matrices (much faster on CPU)."),
         freeze_layers: int = typer.Option(0, help="Freeze the first K encoder layers."),
         save_steps: int = typer.Option(100, help="Checkpoint every N optimiser steps (resume point)."),
         data_dir: Optional[Path] = typer.Option(None, envvar="ROBUSTXNLI_DATA", help="Data directory (pack layout)."),
     ) -> None:
-        """Train pretrained encoder -> [intermediate task] -> MNLI; writes OUT/model (safetensors) + manifest."""
+        """Train: pretrained encoder -> optional intermediate task -> MNLI; writes OUT/model (safetensors) + manifest."""
         from .. import validate
         from ..rundir import mark_failed
         from .run import train_run
