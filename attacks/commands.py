@@ -63,6 +63,10 @@ def register(app: typer.Typer) -> None:
         skip_invalid: bool = typer.Option(False, help="With --data: count, report and skip bad rows instead of "
                                           "stopping at the first."),
         device: Optional[str] = typer.Option(None, help="torch device for the model, e.g. cuda (default cpu)."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Start over in each run dir, discarding what "
+                                       "is there."),
+        label_order: Optional[str] = typer.Option(None, help="Model output order when its config names are "
+                                                  "generic, e.g. entailment,neutral,contradiction."),
     ) -> None:
         """Attack a checkpoint on XNLI (or your own set with --data) with multilingual recipes; writes one resumable
         run dir per language × recipe (re-run the same command after an interruption to continue)."""
@@ -71,8 +75,19 @@ def register(app: typer.Typer) -> None:
         from robustxnli.models import load_classifier
         from robustxnli.recipes import get_recipe
 
-        from .runner import attack_run, language_generic, slug, summary_line
+        from robustxnli import validate
 
+        from .runner import attack_run, build_attack, language_generic, slug, summary_line
+
+        validate.positive("--limit", limit)
+        validate.seed("--seed", seed)
+        validate.device("--device", device)
+        from robustxnli.recipes import PERTURB_CHOICES
+
+        validate.choice("--perturb", perturb, PERTURB_CHOICES)
+        validate.out_dir("--out", out)
+        validate.in_dir("--data-dir", data_dir)
+        validate.checkpoint("--model", model)
         own = from_cli(data, columns, label_map, lang, skip_invalid)
         if own is None and not lang:
             raise UserError("give --lang (all, or codes like de,ru), or your own set with --data PATH")
@@ -97,12 +112,19 @@ def register(app: typer.Typer) -> None:
                             f"layout or stopword list for {code})", fg=typer.colors.YELLOW, err=True)
         if own is not None:
             typer.echo(own.describe())
-        clf = load_classifier(model, device=device)
+        clf = load_classifier(model, device=device, label_order=label_order.split(",") if label_order else None)
+        user_keys = list(parse_options(option))
+        if user_keys:  # check every recipe's options before any run dir is written
+            from robustxnli.attacks.engine import make_context
+
+            for rec in dict.fromkeys(rec for _, rec in plan):
+                code = next(c for c, r in plan if r is rec)
+                build_attack(rec, make_context(clf, code, perturb, seed, dict(options)), user_keys)
         for code, rec in plan:
             run_dir = out / f"{code}-{slug(rec.name)}"
             summary = attack_run(model, code, rec, split=split, limit=limit, seed=seed, perturb=perturb,
                                  out=run_dir, data_dir=str(data_dir) if data_dir else None, options=options,
-                                 classifier=clf, data=own)
+                                 classifier=clf, data=own, user_options=user_keys, overwrite=overwrite)
             typer.echo(f"{rec.name} {code}: {summary_line(summary)}  -> {run_dir}")
 
     recipes_app = typer.Typer(help="Attack recipes: built-in, file plug-ins and installed entry points.",

@@ -29,11 +29,10 @@ from robustxnli.offline import prepare
 from robustxnli.perclass import attack_by_class
 from robustxnli.progress import progress_bar
 from robustxnli.rundir import RunDir, truncate_torn_tail
+from robustxnli.schema import AttackRecord, AttackSummary, Identity, clean_correct, read_records, robust_correct
 
 STATUSES = ("succeeded", "failed", "skipped")
 FLUSH_SECONDS = 0.25
-# manifest fields that identify a run: resuming into a directory made with other values is refused
-IDENTITY = ("kind", "checkpoint", "lang", "recipe", "split", "perturb", "attack_seed", "options", "data_id")
 
 
 def example_seed(seed: int, example_id: str) -> int:
@@ -69,16 +68,15 @@ def result_record(example: Any, result: Any, columns: Sequence[str]) -> dict[str
     adv = pert.attacked_text._text_input
     n_changed = words_changed(pert.attacked_text) if status != "skipped" else 0
     n_words = column_word_count(orig.attacked_text, columns)
-    return {
-        "id": example.id, "lang": example.lang, "label": int(example.label), "status": status,
-        "clean_pred": int(orig.output), "adv_pred": int(pert.output),
-        "clean_probs": _probs(orig.raw_output), "adv_probs": _probs(pert.raw_output),
-        "premise": orig.attacked_text._text_input["premise"],
-        "hypothesis": orig.attacked_text._text_input["hypothesis"],
-        "adv_premise": adv["premise"], "adv_hypothesis": adv["hypothesis"],
-        "words_changed": n_changed, "words_changed_frac": round(n_changed / n_words, 6) if n_words else 0.0,
-        "queries": int(pert.num_queries if status != "skipped" else orig.num_queries),
-    }
+    return AttackRecord(
+        id=example.id, lang=example.lang, label=int(example.label), status=status,
+        clean_pred=int(orig.output), adv_pred=int(pert.output),
+        clean_probs=_probs(orig.raw_output), adv_probs=_probs(pert.raw_output),
+        premise=orig.attacked_text._text_input["premise"], hypothesis=orig.attacked_text._text_input["hypothesis"],
+        adv_premise=adv["premise"], adv_hypothesis=adv["hypothesis"],
+        words_changed=n_changed, words_changed_frac=round(n_changed / n_words, 6) if n_words else 0.0,
+        queries=int(pert.num_queries if status != "skipped" else orig.num_queries),
+    ).to_json()
 
 
 def nfc_pair(ex: Any) -> tuple[str, str]:
@@ -113,45 +111,72 @@ def attack_examples(attack: Any, examples: Sequence[Any], seed: int, columns: Se
 
 
 def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The attack summary of the run-directory contract."""
+    """The attack summary of the run-directory contract (robust accuracy: :func:`robustxnli.schema.robust_correct`)."""
     n = len(records)
     by = {s: [r for r in records if r["status"] == s] for s in STATUSES}
     attacked = by["succeeded"] + by["failed"]
-    clean_ok = sum(int(r["clean_pred"]) == int(r["label"]) for r in records)
-    robust_ok = sum(int(r["clean_pred"]) == int(r["label"]) for r in by["failed"])
 
     def mean(xs: list[float]) -> float | None:
         return float(np.mean(xs)) if xs else None
 
-    return {
-        "n": n, "n_succeeded": len(by["succeeded"]), "n_failed": len(by["failed"]), "n_skipped": len(by["skipped"]),
-        "clean_accuracy": clean_ok / n if n else None,
-        "robust_accuracy": robust_ok / n if n else None,
-        "attack_success_rate": len(by["succeeded"]) / len(attacked) if attacked else None,
+    return AttackSummary(
+        n=n, n_succeeded=len(by["succeeded"]), n_failed=len(by["failed"]), n_skipped=len(by["skipped"]),
+        clean_accuracy=sum(map(clean_correct, records)) / n if n else None,
+        robust_accuracy=sum(map(robust_correct, records)) / n if n else None,
+        attack_success_rate=len(by["succeeded"]) / len(attacked) if attacked else None,
         # over successful adversarial examples (a failed attack's last candidate is not an adversarial example)
-        "mean_words_changed": mean([r["words_changed_frac"] for r in by["succeeded"]]),
-        "mean_queries": mean([r["queries"] for r in attacked]),
-        "by_class": attack_by_class(records),  # per gold class: skipped (already wrong), succeeded, robust acc
-    }
+        mean_words_changed=mean([r["words_changed_frac"] for r in by["succeeded"]]),
+        mean_queries=mean([r["queries"] for r in attacked]),
+        by_class=attack_by_class(records),  # per gold class: skipped (already wrong), succeeded, robust acc
+    ).to_json()
 
 
-def _check_same_run(path: Path, fields: dict[str, Any]) -> None:
-    """Resuming into a directory made by another run (other recipe, language, seed, options...) is refused."""
-    from robustxnli.rundir import MANIFEST, read_json
+class TrackedOptions(dict):
+    """Recipe options that remember which keys the recipe read while it was built."""
 
-    if not (path / MANIFEST).exists():
-        return
-    old = read_json(path / MANIFEST)
-    for key in IDENTITY:
-        if key in old and _norm(old[key]) != _norm(fields.get(key)):
-            raise UserError(f"{path} holds a different run ({key}: {old[key]!r} there, {fields.get(key)!r} now); "
-                            "choose another --out, or delete that directory to start over")
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: Any) -> bool:
+        self.read.add(key)
+        return super().__contains__(key)
 
 
-def _norm(x: Any) -> Any:
-    import json
+def build_attack(rec: Any, ctx: Any, user_keys: Sequence[str] = (), generic: bool = False) -> Any:
+    """``rec.build(ctx)``, with every failure that comes from the user's inputs as one :class:`UserError`: a
+    plug-in factory that raises or returns no Attack, an option value of the wrong type, and an ``-o`` key the
+    recipe never reads (with a "did you mean")."""
+    from dataclasses import replace
 
-    return json.loads(json.dumps(x, sort_keys=True, default=str))
+    from robustxnli import validate
+
+    tracked = TrackedOptions(ctx.options)
+    ctx = replace(ctx, options=tracked)
+    try:
+        attack = rec.factory(ctx) if generic else rec.build(ctx)  # generic: a language the recipe does not list
+    except UserError:
+        raise
+    except Exception as err:
+        if rec.source == "built-in" and not user_keys:
+            raise  # a bug in a built-in recipe: keep the traceback
+        given = ", ".join(f"{k}={dict.get(tracked, k)!r}" for k in user_keys) or "no -o options"
+        raise UserError(f"recipe {rec.name!r} ({rec.source}) failed to build with {given}: "
+                        f"{type(err).__name__}: {err}") from err
+    if attack is None or not callable(getattr(attack, "attack", None)):
+        raise UserError(f"recipe {rec.name!r} ({rec.source}) returned {type(attack).__name__}, not a "
+                        "textattack.Attack; its factory must return the Attack it builds")
+    validate.known_keys("-o/--option", [k for k in user_keys if k not in tracked.read], tracked.read,
+                        f"recipe {rec.name!r}")
+    return attack
 
 
 def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
@@ -165,18 +190,25 @@ def default_out(model: str, lang: str, recipe: str, seed: int) -> Path:
 def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: int | None = None, seed: int = 0,
                perturb: str = "hypothesis", out: str | Path | None = None, data_dir: str | Path | None = None,
                options: dict[str, Any] | None = None, *, classifier: Any = None, progress: bool = True,
-               data: Any = None) -> dict[str, Any]:
+               data: Any = None, user_options: Sequence[str] | None = None, overwrite: bool = False
+               ) -> dict[str, Any]:
     """Attack XNLI ``split`` in ``lang`` with ``recipe``; write/resume the run dir ``out``; return the summary.
 
     ``model`` is a checkpoint (path or name) or an already loaded ``NLIClassifier`` (``classifier=`` also
     accepts one, to share a loaded model across runs). ``recipe`` is a name, ``file.py:factory`` or a Recipe.
     ``data`` (a path, ``hub:NAME``, a sweep ``data:`` mapping or a loaded UserData) attacks the user's own set in
     ``lang`` (any ISO 639 code) instead of XNLI; a two-way set is attacked two-way (attacks/two_way.py).
+    ``user_options``: the option keys the user typed, checked against what the recipe reads (the command line
+    passes them; API callers may share one options dict across recipes, so by default nothing is checked).
+    A run dir holding another run (model, data, split, recipe, seed, options, or a smaller limit) is refused;
+    ``overwrite`` starts it over.
     """
     prepare()
+    from robustxnli import validate
     from robustxnli.data import load_nli, split_sha256
     from robustxnli.models import NLIClassifier, load_classifier
     from robustxnli.recipes import PERTURB_CHOICES, Recipe, get_recipe
+    from robustxnli.rundir import data_fingerprint, model_fingerprint
 
     from .constraints import perturbed_columns
     from .engine import make_context
@@ -189,13 +221,15 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
         raise UserError(f"unknown language {lang!r}; choose from: {', '.join(XNLI_LANGS)}")
     if perturb not in PERTURB_CHOICES:
         raise UserError(f"unknown --perturb {perturb!r}; choose from: {', '.join(PERTURB_CHOICES)}")
-    if limit is not None and limit < 1:
-        raise UserError(f"--limit must be positive (got {limit})")
+    validate.positive("--limit", limit)
+    validate.seed("--seed", seed)
     rec = recipe if isinstance(recipe, Recipe) else get_recipe(str(recipe))
     if data is None or not language_generic(rec, lang):
         rec.require_language(lang)
     if isinstance(model, NLIClassifier):
         classifier = model
+    if classifier is None:
+        validate.checkpoint("--model", str(model))
     clf = classifier or load_classifier(model)
     examples = data.for_lang(lang, limit) if data is not None else load_nli("xnli", split, lang, data_dir, limit)
     if not examples:
@@ -204,35 +238,46 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     options = _jsonable(dict(options or {}))
 
     run_path = Path(out or default_out(clf.name, lang, rec.name, seed))
-    identity = {"kind": "attack", "checkpoint": clf.manifest_fields()["checkpoint"], "lang": lang,
-                "recipe": rec.name, "split": "data" if data is not None else split, "perturb": perturb,
-                "attack_seed": seed, "options": options}
-    if data is not None:
-        identity["data_id"] = {"name": data.name, "sha256": data.sha256}
-    _check_same_run(run_path, identity)
+    validate.out_dir("--out", run_path)
     ctx = make_context(clf, lang, perturb, seed, options, model_wrapper=two_way_wrapper(clf, data))
     # before the run dir exists: a recipe refusing its options leaves nothing behind
     generic = data is not None and language_generic(rec, lang)  # checked above; build() would refuse the code
     try:
-        attack = rec.factory(ctx) if generic else rec.build(ctx)
+        attack = build_attack(rec, ctx, list(user_options or ()), generic=generic)
     except UserError as err:
         if not generic:
             raise
         raise UserError(f"recipe {rec.name!r} has no resources for {lang!r} ({err}); script-generic recipes such "
                         "as charnoise and wordsub-embedding run on any language") from None
     data_sha = data.sha256 if data is not None else split_sha256("xnli", split, lang, data_dir)
+    if data is not None:
+        lang_sha = data_fingerprint(data.sha256)
+    else:
+        lang_sha = data_fingerprint(data_sha) if data_sha else "hub"
+    model_path, model_sha = model_fingerprint(str(model) if isinstance(model, (str, Path)) else clf.name)
+    identity = Identity(kind="attack", model=model_path, model_sha256=model_sha, data_sha256={lang: lang_sha},
+                        split="data" if data is not None else split, langs=[lang], limit=limit, seed=seed,
+                        recipe=rec.name, perturb=perturb, options=options).to_json()
     run = RunDir(run_path)
-    run.write_manifest(**{**clf.manifest_fields(), **identity}, status="running", limit=limit,
+    run.check_identity(identity, overwrite)
+    run.write_manifest(**clf.manifest_fields(), kind="attack", lang=lang, recipe=rec.name,
+                       split="data" if data is not None else split, perturb=perturb, attack_seed=seed,
+                       options=options, identity=identity, status="running", limit=limit,
                        recipe_citation=rec.citation, recipe_source=rec.source, recipe_languages=list(rec.languages),
                        recipe_constraints=rec.constraints,
                        data_sha256=data_sha, hyperparameters={"perturb": perturb, "attack_seed": seed, **options},
                        attack=str(attack), **(data.manifest_fields() if data is not None else {}))
-    truncate_torn_tail(run.records_path)
-    done = run.done_ids()
+    try:
+        truncate_torn_tail(run.records_path)
+        previous = list(read_records(run.records_path, "attack"))
+    except BaseException as err:
+        run.fail(err)
+        raise
+    done = {str(r["id"]) for r in previous}
     todo = [e for e in examples if e.id not in done]
     counts = {s: 0 for s in STATUSES}
     wanted = {e.id for e in examples}
-    for r in run.read_records():
+    for r in previous:
         if r["id"] in wanted:
             counts[r["status"]] += 1
     columns = perturbed_columns(perturb)
@@ -254,10 +299,10 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
             pending = []
     except BaseException as err:
         run.append_records(pending)  # finished examples survive a Ctrl-C or a crash in a later example
-        run.finish(status="failed", error=f"{type(err).__name__}: {err}")
+        run.fail(err)
         raise
     seconds = time.perf_counter() - start
-    records = [r for r in run.read_records() if r["id"] in wanted]
+    records = [r for r in read_records(run.records_path, "attack") if r["id"] in wanted]
     summary = summarize(records)
     run.write_summary(summary)
     wrapper = ctx.model_wrapper.counters()

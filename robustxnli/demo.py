@@ -65,4 +65,9 @@ def register(app: typer.Typer) -> None:
         threads: int = typer.Option(0, help="Torch CPU threads (0: torch's default)."),
     ) -> None:
         """End-to-end offline demo on the embedded default: ladder x {baseline, ANLI} -> XNLI, attacks, HANS, report."""
+        from . import validate
+
+        validate.non_negative("--threads", threads)
+        validate.out_dir("--out", out)
+        validate.out_dir("--report", report)
         run_demo(out, report, threads or None)

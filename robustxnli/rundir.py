@@ -19,6 +19,8 @@ import platform
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from .errors import DataError, UserError
+
 MANIFEST, RECORDS, SUMMARY = "manifest.json", "records.jsonl", "summary.json"
 
 # The command line that started this process (set by the CLI); recorded in every manifest it creates.
@@ -50,12 +52,14 @@ def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
 
 
 def atomic_write_json(path: str | Path, obj: Any) -> None:
-    """Write JSON via a temp file + rename, so a crash never leaves half a file."""
+    """Write strict JSON (NaN -> null) via a temp file + rename, so a crash never leaves half a file."""
+    from .schema import dumps
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+        f.write(dumps(obj, indent=2))
         f.write("\n")
         f.flush()
         os.fsync(f.fileno())
@@ -63,8 +67,13 @@ def atomic_write_json(path: str | Path, obj: Any) -> None:
 
 
 def read_json(path: str | Path) -> Any:
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    """Parse a JSON file; unreadable or invalid JSON is a :class:`DataError` naming the file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (UnicodeDecodeError, ValueError) as err:
+        raise DataError(f"{path} is not valid JSON ({err}); it was cut short or edited — delete that run "
+                        "directory, or re-run the command that made it with --overwrite") from None
 
 
 class RunDir:
@@ -80,13 +89,20 @@ class RunDir:
         return self.path / MANIFEST
 
     def manifest(self) -> dict[str, Any]:
-        return read_json(self.manifest_path) if self.manifest_path.exists() else {}
+        if not self.manifest_path.exists():
+            return {}
+        from .schema import check_manifest
+
+        return check_manifest(read_json(self.manifest_path), self.manifest_path)
 
     def write_manifest(self, **fields: Any) -> dict[str, Any]:
-        """Create or update the manifest; ``versions`` and ``started`` are filled in on first write."""
+        """Create or update the manifest; ``versions``, ``started`` and ``schema`` are filled in on first write."""
+        from .schema import SCHEMA_VERSION
+
         manifest = self.manifest()
         if not manifest:
-            manifest = {"started": now_iso(), "versions": library_versions(), "status": "running"}
+            manifest = {"started": now_iso(), "versions": library_versions(), "status": "running",
+                        "schema": SCHEMA_VERSION}
             if COMMAND:
                 manifest["command"] = COMMAND
         manifest.update(fields)
@@ -95,6 +111,48 @@ class RunDir:
 
     def finish(self, status: str = "done", **fields: Any) -> dict[str, Any]:
         return self.write_manifest(status=status, finished=now_iso(), **fields)
+
+    def fail(self, err: BaseException) -> None:
+        """Mark the manifest "failed" with the error (never left at "running" after a crash)."""
+        if self.manifest_path.exists():
+            try:
+                self.finish(status="failed", error=f"{type(err).__name__}: {err}")
+            except (OSError, DataError):  # the manifest itself is the problem: leave it
+                pass
+
+    # identity ----------------------------------------------------------------------------------------------
+    def check_identity(self, identity: dict[str, Any], overwrite: bool = False,
+                       names: dict[str, str] | None = None) -> None:
+        """Refuse to resume a directory that holds another run's work; ``overwrite`` clears our files first.
+
+        ``identity`` is :class:`~robustxnli.schema.Identity` as JSON. ``limit`` may grow (None = no limit), and
+        ``langs`` / ``data_sha256`` may gain entries (new languages); any other difference is refused."""
+        if overwrite:
+            self.clear()
+            return
+        if not self.manifest_path.exists():
+            if self.records_path.exists() and self.records_path.stat().st_size:
+                raise UserError(f"{self.path} holds records.jsonl but no manifest.json: not a run this command can "
+                                "resume; pass --overwrite to start over there, or choose another --out")
+            return
+        old = self.manifest()
+        before = old.get("identity")
+        if before is None:
+            if self.records_path.exists() and self.records_path.stat().st_size:
+                raise UserError(f"{self.path} holds a run from an older robustxnli (no identity in its manifest); "
+                                "pass --overwrite to start over there, or choose another --out")
+            return
+        problem = identity_difference(before, identity, names or {})
+        if problem:
+            raise UserError(f"{self.path} holds a different run ({problem}); pass --overwrite to start over there, "
+                            "or choose another --out")
+
+    def clear(self) -> None:
+        """Remove this run's own files (manifest, records, summary) and nothing else."""
+        for name in (MANIFEST, RECORDS, SUMMARY, MANIFEST + ".tmp", SUMMARY + ".tmp"):
+            p = self.path / name
+            if p.is_file() or p.is_symlink():
+                p.unlink()
 
     # records ------------------------------------------------------------------------------------------------
     @property
@@ -107,61 +165,143 @@ class RunDir:
     def done_ids(self) -> set[str]:
         return {str(r["id"]) for r in self.read_records()}
 
-    def append_records(self, rows: Iterable[dict[str, Any]]) -> None:
-        rows = list(rows)
+    def append_records(self, rows: Iterable[Any]) -> None:
+        """Append schema rows (:mod:`robustxnli.schema` dataclasses) as strict JSON lines, then fsync."""
+        from .schema import dumps
+
+        rows = [r.to_json() if hasattr(r, "to_json") else r for r in rows]
         if not rows:
             return
         with open(self.records_path, "a", encoding="utf-8") as f:
             for row in rows:
-                f.write(json.dumps(row, ensure_ascii=False, sort_keys=True, default=_json_default) + "\n")
+                f.write(dumps(row) + "\n")
             f.flush()
             os.fsync(f.fileno())
 
     # summary ------------------------------------------------------------------------------------------------
-    def write_summary(self, summary: dict[str, Any]) -> None:
-        atomic_write_json(self.path / SUMMARY, summary)
+    def write_summary(self, summary: Any) -> None:
+        atomic_write_json(self.path / SUMMARY, summary.to_json() if hasattr(summary, "to_json") else summary)
 
     def summary(self) -> dict[str, Any]:
         p = self.path / SUMMARY
         return read_json(p) if p.exists() else {}
 
 
-def iter_records(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Read records.jsonl; a torn last line (process killed mid-write) is ignored, never half-parsed."""
+def iter_records(path: str | Path, numbered: bool = False) -> Iterator[Any]:
+    """Read records.jsonl; a torn last line (process killed mid-write) is ignored, never half-parsed. Any other
+    unreadable line is a :class:`DataError` naming file and line. ``numbered`` yields ``(line, row)``."""
     path = Path(path)
     if not path.exists():
         return
-    with open(path, encoding="utf-8") as f:
-        lines = f.read().split("\n")
-    for i, line in enumerate(lines):
-        if not line.strip():
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    for i, raw in enumerate(lines):
+        if not raw.strip():
             continue
         try:
-            yield json.loads(line)
-        except json.JSONDecodeError:
-            if i >= len(lines) - 2:  # only the final line can be torn
+            row = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as err:
+            if i == len(lines) - 1:  # only a final line without its newline can be torn
                 return
-            raise
+            raise DataError(f"{path}, line {i + 1}: not a JSON record ({err}); the file was edited or corrupted — "
+                            "delete that run directory, or re-run the command that made it with --overwrite") \
+                from None
+        yield (i + 1, row) if numbered else row
 
 
 def truncate_torn_tail(path: str | Path) -> None:
-    """Drop a partial last line left by a kill -9, so appends start on a clean line."""
+    """Drop a partial last line left by a kill -9 (truncated in place and fsynced), so appends start clean."""
     path = Path(path)
     if not path.exists():
         return
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        path.write_bytes(data[: data.rfind(b"\n") + 1])
+    with open(path, "rb+") as f:
+        size = f.seek(0, os.SEEK_END)
+        if size == 0:
+            return
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return
+        keep, pos, block = 0, size, 1 << 16
+        while pos > 0:  # find the last newline, reading backwards
+            start = max(0, pos - block)
+            f.seek(start)
+            chunk = f.read(pos - start)
+            idx = chunk.rfind(b"\n")
+            if idx >= 0:
+                keep = start + idx + 1
+                break
+            pos = start
+        f.truncate(keep)
+        f.flush()
+        os.fsync(f.fileno())
 
 
-def _json_default(o: Any) -> Any:
+def mark_failed(path: str | Path, err: BaseException) -> None:
+    """If ``path`` holds a manifest still at "running", mark it "failed" with the error (creates nothing)."""
+    mpath = Path(path) / MANIFEST
     try:
-        import numpy as np
-
-        if isinstance(o, np.generic):
-            return o.item()
-        if isinstance(o, np.ndarray):
-            return o.tolist()
-    except ImportError:
+        if mpath.is_file() and read_json(mpath).get("status") == "running":
+            RunDir(path).fail(err)
+    except (OSError, DataError, AttributeError):
         pass
-    return str(o)
+
+
+def identity_difference(before: dict[str, Any], now: dict[str, Any], names: dict[str, str] | None = None
+                        ) -> str | None:
+    """The first field in which two run identities differ, as "field: X there, Y now"; None when resumable."""
+    order = ["kind", "schema", "model", "model_sha256", "split", "recipe", "perturb", "seed", "options",
+             "label_order", "langs", "limit", "data_sha256"]  # the most telling difference first
+    for key in sorted(set(before) | set(now), key=lambda k: (order.index(k) if k in order else len(order), k)):
+        a, b = before.get(key), now.get(key)
+        if a == b:
+            continue
+        if key == "limit" and (b is None or (a is not None and b > a)):
+            continue  # a larger limit extends the run
+        if key in ("langs",) and isinstance(a, list) and isinstance(b, list):
+            continue  # languages are resumed one by one; each language's data hash is compared below
+        if key == "data_sha256" and isinstance(a, dict) and isinstance(b, dict):
+            clash = [f for f in set(a) & set(b) if a[f] != b[f]]
+            if not clash:
+                continue
+            return (f"data for {clash[0]}: sha256 {a[clash[0]][:12]}… there, {b[clash[0]][:12]}… now (another "
+                    "--data-dir or edited data)")
+        name = (names or {}).get(key, key)
+        if key == "limit":
+            return (f"{name}: {a} there, {b} now — a smaller value would mix a larger run's records into this "
+                    "one")
+        return f"{name}: {a!r} there, {b!r} now"
+    return None
+
+
+def data_fingerprint(hashes: dict[str, str]) -> str:
+    """One sha256 over a split's files (by content, in name order), independent of the directory they are in."""
+    h = hashlib.sha256()
+    for name in sorted(hashes, key=lambda p: Path(p).name):
+        h.update(f"{Path(name).name}:{hashes[name]}\n".encode())
+    return h.hexdigest()
+
+
+_MODEL_SHA: dict[tuple[str, int, int], str] = {}
+
+
+def model_fingerprint(name: str) -> tuple[str, str | None]:
+    """(resolved checkpoint, sha256 of its safetensors weights and config) — None for a hub name not on disk."""
+    from .models.classifier import resolve_checkpoint
+
+    try:
+        resolved = Path(resolve_checkpoint(name))
+    except UserError:  # an in-memory model whose name is no path: identified by name only
+        return str(name), None
+    if not resolved.is_dir():
+        return str(resolved), None
+    files = sorted(resolved.glob("*.safetensors")) + [resolved / "config.json"]
+    h = hashlib.sha256()
+    for f in files:
+        if not f.exists():
+            continue
+        st = f.stat()
+        key = (str(f.resolve()), st.st_size, st.st_mtime_ns)
+        if key not in _MODEL_SHA:
+            _MODEL_SHA[key] = file_sha256(f)
+        h.update(f"{f.name}:{_MODEL_SHA[key]}\n".encode())
+    return str(resolved.resolve()), h.hexdigest()

@@ -338,8 +338,13 @@ def test_evaluate_hans_run_dir_and_resume(tmp_path):
     assert json.loads((out / "summary.json").read_text())["accuracy"] == summary["accuracy"]
     from robustxnli.errors import UserError
 
-    with pytest.raises(UserError, match="n_per_subcase"):
-        evaluate_hans(AlwaysEntails(), "de", n_per_subcase=4, seed=0, out_dir=out)
+    with pytest.raises(UserError, match="n_per_subcase"):  # a smaller set would mix in the larger run's records
+        evaluate_hans(AlwaysEntails(), "de", n_per_subcase=2, seed=0, out_dir=out)
+    with pytest.raises(UserError, match="generation seed"):
+        evaluate_hans(AlwaysEntails(), "de", n_per_subcase=3, seed=1, out_dir=out)
+    bigger = evaluate_hans(AlwaysEntails(), "de", n_per_subcase=4, seed=0, out_dir=out)  # a larger n extends
+    assert bigger["n"]["de"] == 4 * len(covered_subcases("de"))
+    assert len(run.read_records()) == len(records) + len(covered_subcases("de"))
 
 
 def test_cli_generate_and_evaluate_tiny_model(tmp_path, tiny_model_dir, capsys):

@@ -62,11 +62,17 @@ def resolve_data_dir(data_dir: str | Path | None = None) -> Path | None:
 def find_files(task: Task, split: str, lang: str | None, data_dir: str | Path | None) -> list[Path]:
     """The files for (task, split, lang) in the data dir, else in the vendored pack (templates may glob)."""
     rel = task.files[split].format(lang=lang)
-    for root in (resolve_data_dir(data_dir), PACK_DIR):
+    user_root = resolve_data_dir(data_dir)
+    for root in (user_root, PACK_DIR):
         if root is not None:
             found = sorted(root.glob(rel))
             if found:
                 return found
+            folder = (root / rel).parent
+            if root is user_root and "*" not in str(folder) and folder.is_dir():
+                # the data dir holds this split for other languages: never mix in the bundled slice silently
+                raise UserError(f"data directory {root} has {folder.relative_to(root)}/ but no {Path(rel).name}; "
+                                "add the file, or point --data-dir / ROBUSTXNLI_DATA at a directory that has it")
     return []
 
 
@@ -89,6 +95,40 @@ def _locate_json_error(path: Path) -> DataError:
     return DataError(f"{path}: could not be read as JSON Lines")
 
 
+def _raw_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) of every non-blank line, parsed by Python's json; a line that is not UTF-8, not JSON,
+    not an object or holds a lone surrogate is a :class:`DataError` naming it."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    out: list[tuple[int, dict[str, Any]]] = []
+    try:
+        with opener(path, "rb") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    raise DataError(f"{path}, line {lineno}: not UTF-8 text (byte {line[err.start]:#04x} at "
+                                    f"column {err.start + 1}); re-save the file as UTF-8") from None
+                try:
+                    row = json.loads(text)
+                except json.JSONDecodeError as err:
+                    raise DataError(f"{path}, line {lineno}: malformed JSON ({err.msg})") from None
+                if not isinstance(row, dict):
+                    raise DataError(f"{path}, line {lineno}: expected a JSON object, got {type(row).__name__}")
+                for key, value in row.items():
+                    if isinstance(value, str):
+                        try:
+                            value.encode("utf-8")
+                        except UnicodeEncodeError:
+                            raise DataError(f"{path}, line {lineno}: field {key!r} holds a lone surrogate "
+                                            "(an invalid \\uD800-\\uDFFF escape)") from None
+                out.append((lineno, row))
+    except (OSError, EOFError) as err:
+        raise DataError(f"{path}: unreadable ({err}); expected gzip-compressed or plain JSON Lines") from None
+    return out
+
+
 def read_rows(path: Path, task: Task, skip_invalid: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
     """Load and validate one JSONL(.gz) file. Returns (rows, problems). A problem raises :class:`DataError`
     naming file and line, unless ``skip_invalid``: then the row is skipped and its problem returned, so the
@@ -98,6 +138,7 @@ def read_rows(path: Path, task: Task, skip_invalid: bool = False) -> tuple[list[
     datasets.disable_progress_bars()
     if path.stat().st_size == 0:
         raise DataError(f"{path}: the file is empty")
+    raw = _raw_rows(path)  # names the line of any undecodable / malformed row before datasets sees it
     try:
         ds = datasets.load_dataset("json", data_files=str(path), split="train")
     except Exception as err:  # datasets wraps JSON errors in several types
@@ -109,7 +150,10 @@ def read_rows(path: Path, task: Task, skip_invalid: bool = False) -> tuple[list[
         if problem is None:
             rows.append(row)
             continue
-        message = f"{path}, line {i + 1}: {problem}"
+        lineno = raw[i][0] if i < len(raw) else i + 1
+        if i < len(raw) and task.validate(raw[i][1]) is None:  # a column cast (e.g. 1.0 made every label float)
+            lineno, problem = next(((n, p) for n, r in raw if (p := task.validate(r)) is not None), (lineno, problem))
+        message = f"{path}, line {lineno}: {problem}"
         if not skip_invalid:
             raise DataError(message + " (fix the row, or pass --skip-invalid to count and skip such rows)")
         problems.append(message)

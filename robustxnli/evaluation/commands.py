@@ -29,16 +29,19 @@ def register(app: typer.Typer) -> None:
                                                 "yes=entailment,no=non-entailment (two-way sets score as HANS)."),
         skip_invalid: bool = typer.Option(False, help="With --data: count, report and skip bad rows instead of "
                                           "stopping at the first."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Start over in --out, discarding the run there."),
     ) -> None:
         """Evaluate a checkpoint on XNLI (or your own set with --data); prints accuracy per language and writes
         per-example predictions."""
         from ..constants import lang_name
+        from .. import validate
         from ..data.user import from_cli
         from .run import evaluate_run
 
+        validate.in_dir("--data-dir", data_dir)
         own = from_cli(data, columns, label_map, lang, skip_invalid)
         summary = evaluate_run(model, out, lang, split, limit, str(data_dir) if data_dir else None, batch_size,
-                               label_order.split(",") if label_order else None, data=own)
+                               label_order.split(",") if label_order else None, data=own, overwrite=overwrite)
         from rich.console import Console
         from rich.table import Table
 

@@ -11,7 +11,6 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..data.user import UserData, load_user_data, select_langs
-from ..errors import UserError
 from ..progress import progress_bar
 from ..rundir import RunDir, truncate_torn_tail
 
@@ -25,23 +24,37 @@ def predictions(probs: np.ndarray, two_way: bool) -> np.ndarray:
 
 def evaluate_data_run(model: str, out: str | Path, data: UserData | str | dict[str, Any],
                       langs: str | Sequence[str] | None = None, limit: int | None = None, batch_size: int = 64,
-                      label_order: list[str] | None = None, classifier: Any = None) -> dict[str, Any]:
-    """Evaluate ``model`` on the user's set; resumes by language like XNLI evaluation; returns the summary."""
+                      label_order: list[str] | None = None, classifier: Any = None, overwrite: bool = False
+                      ) -> dict[str, Any]:
+    """Evaluate ``model`` on the user's set; resumes by example id (a run dir of another model, data or a larger
+    limit is refused, see :meth:`RunDir.check_identity`); returns the summary."""
+    from .. import validate
     from ..models import load_classifier
+    from ..rundir import data_fingerprint, model_fingerprint
+    from ..schema import Identity, read_records
 
     data = data if isinstance(data, UserData) else load_user_data(data)
     codes = select_langs(data, langs)
+    validate.positive("--limit", limit)
+    validate.positive("--batch-size", batch_size)
+    validate.out_dir("--out", out)
+    if classifier is None:
+        validate.checkpoint("--model", model)
     clf = classifier or load_classifier(model, label_order=label_order)
+    model_path, model_sha = model_fingerprint(model if classifier is None else clf.name)
+    identity = Identity(kind="evaluate", model=model_path, model_sha256=model_sha, split="data", langs=codes,
+                        data_sha256={c: data_fingerprint(data.sha256) for c in codes}, limit=limit,
+                        label_order=label_order).to_json()
     run = RunDir(out)
-    old = run.manifest().get("data")
-    if old and (old.get("name"), old.get("sha256")) != (data.name, data.sha256):
-        raise UserError(f"{out} holds an evaluation of other data ({old.get('name')}); choose another --out")
+    run.check_identity(identity, overwrite)
     run.write_manifest(kind="evaluate", task=f"data:{data.name}", split="data", langs=codes, limit=limit,
-                       batch_size=batch_size, **data.manifest_fields(), **clf.manifest_fields())
+                       batch_size=batch_size, identity=identity, status="running", **data.manifest_fields(),
+                       **clf.manifest_fields())
     truncate_torn_tail(run.records_path)
-    done_langs = {r["lang"] for r in run.read_records()}
+    done = {(r["lang"], str(r["id"])) for r in read_records(run.records_path, "evaluate")}
     start = time.time()
-    todo = {lang: data.for_lang(lang, limit) for lang in codes if lang not in done_langs}
+    todo = {lang: [e for e in data.for_lang(lang, limit) if (lang, str(e.id)) not in done] for lang in codes}
+    todo = {lang: ex for lang, ex in todo.items() if ex}
     with progress_bar(f"evaluating {data.name} ({len(todo)} language(s))", sum(map(len, todo.values()))) as advance:
         for lang, examples in todo.items():
             probs = clf.predict_proba([e.premise for e in examples], [e.hypothesis for e in examples],
@@ -52,7 +65,8 @@ def evaluate_data_run(model: str, out: str | Path, data: UserData | str | dict[s
                  "correct": bool(p == e.label), "probs": [round(float(x), 6) for x in pr],
                  **data.extra.get(e.id, {})}
                 for e, p, pr in zip(examples, preds, probs))
-    records = [r for r in run.read_records() if r["lang"] in codes]
+    wanted = {(lang, str(e.id)) for lang in codes for e in data.for_lang(lang, limit)}
+    records = [r for r in read_records(run.records_path, "evaluate") if (r["lang"], str(r["id"])) in wanted]
     acc: dict[str, list[bool]] = {}
     for r in records:
         acc.setdefault(r["lang"], []).append(bool(r["correct"]))

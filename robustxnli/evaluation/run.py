@@ -16,8 +16,10 @@ import numpy as np
 
 from ..constants import parse_langs
 from ..data import load_nli, split_sha256
+from ..errors import UserError
 from ..perclass import per_class_by_lang
-from ..rundir import RunDir, truncate_torn_tail
+from ..rundir import RunDir, data_fingerprint, model_fingerprint, truncate_torn_tail
+from ..schema import EvalRecord, EvalSummary, Identity, read_records
 from ..progress import progress_bar
 
 
@@ -30,47 +32,81 @@ def accuracy_by_lang(records: Sequence[dict[str, Any]]) -> tuple[dict[str, float
 
 def evaluate_run(model: str, out: str | Path, langs: str | Sequence[str] = "all", split: str = "dev",
                  limit: int | None = None, data_dir: str | None = None, batch_size: int = 64,
-                 label_order: list[str] | None = None, classifier=None, data: Any = None) -> dict[str, Any]:
+                 label_order: list[str] | None = None, classifier=None, data: Any = None,
+                 overwrite: bool = False) -> dict[str, Any]:
     """Evaluate ``model`` on XNLI ``split`` in ``langs``; returns the summary. ``data`` (a path, ``hub:NAME``, a
-    sweep ``data:`` mapping or a loaded UserData) evaluates the user's own set instead (see own_data.py)."""
+    sweep ``data:`` mapping or a loaded UserData) evaluates the user's own set instead (see own_data.py).
+
+    Every input is checked (model, data of every language) before the run dir is touched. A run dir made with
+    another model, split, data or a smaller ``limit`` is refused (``overwrite`` starts it over); a language resumes
+    from the ids already recorded, so a larger limit extends it."""
     from ..models import load_classifier
+    from .. import validate
 
     if data is not None:
         from .own_data import evaluate_data_run
 
         return evaluate_data_run(model, out, data, None if langs == "all" else langs, limit, batch_size,
-                                 label_order, classifier)
+                                 label_order, classifier, overwrite)
 
     codes = parse_langs(langs)
+    validate.positive("--limit", limit)
+    validate.positive("--batch-size", batch_size)
+    validate.out_dir("--out", out)
+    if classifier is None:
+        validate.checkpoint("--model", model)
     clf = classifier or load_classifier(model, label_order=label_order)
+    sets = {lang: load_nli("xnli", split, lang, data_dir, limit) for lang in codes}
+    for lang, examples in sets.items():
+        if not examples:
+            raise UserError(f"no XNLI {split} examples for {lang} (empty data file?)")
+    hashes: dict[str, str] = {}
+    per_lang: dict[str, str] = {}
+    for lang in codes:
+        h = split_sha256("xnli", split, lang, data_dir)
+        hashes.update(h)
+        per_lang[lang] = data_fingerprint(h) if h else "hub"
+    model_path, model_sha = model_fingerprint(model if classifier is None else clf.name)
+    identity = Identity(kind="evaluate", model=model_path, model_sha256=model_sha, data_sha256=per_lang,
+                        split=split, langs=codes, limit=limit, label_order=label_order).to_json()
     run = RunDir(out)
+    run.check_identity(identity, overwrite)
+    old = run.manifest().get("identity") or {}
+    identity["langs"] = list(dict.fromkeys([*(old.get("langs") or []), *codes]))
+    identity["data_sha256"] = {**(old.get("data_sha256") or {}), **per_lang}
     run.write_manifest(kind="evaluate", task="xnli", split=split, langs=codes, limit=limit, batch_size=batch_size,
-                       **clf.manifest_fields())
+                       identity=identity, status="running", **clf.manifest_fields())
+    try:
+        summary = _evaluate(run, clf, sets, codes, split, batch_size)
+    except BaseException as err:
+        run.fail(err)
+        raise
+    run.finish(data_sha256=hashes)
+    return summary.to_json()
+
+
+def _evaluate(run: RunDir, clf, data: dict[str, list], codes: list[str], split: str, batch_size: int) -> EvalSummary:
     truncate_torn_tail(run.records_path)
-    existing = run.read_records()
-    done_langs = {r["lang"] for r in existing}
+    done = {(r["lang"], str(r["id"])) for r in read_records(run.records_path, "evaluate")}
+    todo = {lang: [e for e in ex if (lang, str(e.id)) not in done] for lang, ex in data.items()}
+    todo = {lang: ex for lang, ex in todo.items() if ex}
     start = time.time()
-    data = {lang: load_nli("xnli", split, lang, data_dir, limit) for lang in codes if lang not in done_langs}
-    total = sum(len(v) for v in data.values())
-    with progress_bar(f"evaluating {len(data)} language(s) on XNLI {split}", total) as advance:
-        for lang, examples in data.items():
+    with progress_bar(f"evaluating {len(todo)} language(s) on XNLI {split}", sum(map(len, todo.values()))) as advance:
+        for lang, examples in todo.items():
             probs = clf.predict_proba([e.premise for e in examples], [e.hypothesis for e in examples],
                                       batch_size=batch_size, progress=advance)
             preds = probs.argmax(-1)
             run.append_records(
-                {"id": e.id, "lang": lang, "label": e.label, "pred": int(p), "correct": bool(p == e.label),
-                 "probs": [round(float(x), 6) for x in pr]}
+                EvalRecord(id=e.id, lang=lang, label=int(e.label), pred=int(p), correct=bool(p == e.label),
+                           probs=[round(float(x), 6) for x in pr])
                 for e, p, pr in zip(examples, preds, probs)
             )
-    records = [r for r in run.read_records() if r["lang"] in codes]
+    wanted = {(lang, str(e.id)) for lang, ex in data.items() for e in ex}
+    records = [r for r in read_records(run.records_path, "evaluate") if (r["lang"], str(r["id"])) in wanted]
     acc, n = accuracy_by_lang(records)
-    summary = {"accuracy": {k: acc[k] for k in codes if k in acc}, "n": n,
-               "average": float(np.mean([acc[k] for k in codes if k in acc])), "split": split}
-    summary["per_class"] = per_class_by_lang(records)  # recall, prediction shares, confusion per language
+    summary = EvalSummary(accuracy={k: acc[k] for k in codes if k in acc}, n=n,
+                          average=float(np.mean([acc[k] for k in codes if k in acc])) if acc else None, split=split,
+                          per_class=per_class_by_lang(records))  # recall, prediction shares, confusion per language
     run.write_summary(summary)
-    hashes: dict[str, str] = {}
-    for lang in codes:
-        hashes.update(split_sha256("xnli", split, lang, data_dir))
-    run.finish(seconds=round(time.time() - start, 2), data_sha256=hashes)
+    run.write_manifest(seconds=round(time.time() - start, 2))
     return summary
-

@@ -28,6 +28,9 @@ def hans(
     label_map: Optional[str] = typer.Option(None, help="With --data: your labels, e.g. "
                                             "entailed=entailment,not_entailed=non-entailment."),
     skip_invalid: bool = typer.Option(False, help="With --data: count, report and skip bad rows."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Start over in --out, discarding the run there."),
+    label_order: Optional[str] = typer.Option(None, help="Model output order when its config names are generic, "
+                                              "e.g. entailment,neutral,contradiction."),
 ) -> None:
     """Evaluate a checkpoint two-way (entailment vs non-entailment) on generated HANS-style sets, or on a file."""
     if ctx.invoked_subcommand is not None:
@@ -42,7 +45,8 @@ def hans(
     from .evaluate import hans_run
 
     out = out or Path("runs") / f"hans-{Path(model).name}"
-    summary = hans_run(model, out, lang, n_per_subcase, seed, batch_size)
+    summary = hans_run(model, out, lang, n_per_subcase, seed, batch_size,
+                       label_order=label_order.split(",") if label_order else None, overwrite=overwrite)
     print_summary(summary)
     typer.echo(f"run dir: {out}")
 
@@ -91,9 +95,13 @@ def generate(
     seed: int = typer.Option(0, help="Generation seed: the same seed gives the same set."),
 ) -> None:
     """Write a language's HANS-style set as JSONL (label 0 = entailment, 1 = non-entailment)."""
+    from .. import validate
     from .evaluate import parse_hans_langs
     from .generate import generate as gen, write_jsonl
 
+    validate.positive("--n-per-subcase", n_per_subcase, allow_none=False)
+    validate.seed("--seed", seed)
+    validate.out_file("--out", out)
     rows = [r for code in parse_hans_langs(lang) for r in gen(code, n_per_subcase, seed)]
     typer.echo(f"wrote {write_jsonl(rows, out)} rows to {out}")
 

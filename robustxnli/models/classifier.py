@@ -6,7 +6,6 @@ Weights are loaded from safetensors only (``use_safetensors=True``): pickled ``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -47,8 +46,9 @@ def resolve_base_model(name_or_path: str | Path) -> str:
 
 
 def read_sidecar(model_dir: str | Path) -> dict[str, Any]:
-    p = Path(model_dir) / SIDECAR
-    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+    from ..schema import read_sidecar as read  # one reader: a corrupt sidecar is a UserError naming the file
+
+    return read(model_dir)
 
 
 def count_parameters(model) -> dict[str, int]:

@@ -21,8 +21,20 @@ def register(app: typer.Typer) -> None:
                                                 "≥ 80% of the time in Δ and the slope (they are left out by default)."),
     ) -> None:
         """Clean/robust accuracy, STILTs benefit Δ, its amplification with size (with bootstrap CIs), HANS."""
+        from .. import validate
         from ..rundir import COMMAND
         from .build import build_report
+
+        for path in runs:
+            if not path.exists():
+                from ..errors import UserError
+
+                raise UserError(f"run directory {path} does not exist")
+        validate.out_dir("--out", out)
+        if sweep_config is not None:
+            validate.in_file("--sweep-config", sweep_config)
+        validate.positive("--n-boot", n_boot, allow_none=False)
+        validate.seed("--seed", seed)
 
         headline = build_report(runs, out, sweep_config, n_boot, seed, command=COMMAND,
                                 leave_out_chance=not keep_chance_models)

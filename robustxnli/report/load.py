@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UserError
-from ..rundir import MANIFEST, RECORDS, iter_records, read_json
+from ..rundir import MANIFEST, RECORDS, read_json
+from ..schema import check_manifest, clean_correct, read_records, robust_correct
 
 CLEAN = "clean"
 # Key of one trained model: size x regime x seed. ``size`` is the model label (e.g. "e5-small-L6").
@@ -59,8 +60,8 @@ def find_runs(roots: Iterable[str | Path], sweep_hash: str | None = None) -> Run
                 continue
             seen.add(d)
             try:
-                manifest = read_json(mpath)
-            except (OSError, ValueError) as err:
+                manifest = check_manifest(read_json(mpath), mpath)
+            except (OSError, UserError) as err:
                 skipped.append((d, f"unreadable manifest: {err}"))
                 continue
             if manifest.get("status") != "done":
@@ -72,7 +73,10 @@ def find_runs(roots: Iterable[str | Path], sweep_hash: str | None = None) -> Run
                     f"{sweep_hash} of the given config); report it separately or drop --sweep-config")
             runs.append(Run(d, manifest))
     if not runs:
-        raise UserError(f"no finished run (manifest.json with status \"done\") under {', '.join(map(str, roots))}")
+        why = f"; skipped: {skipped[0][0]}: {skipped[0][1]}" + (f" (and {len(skipped) - 1} more)"
+                                                               if len(skipped) > 1 else "") if skipped else ""
+        raise UserError(f"no finished run (manifest.json with status \"done\") under "
+                        f"{', '.join(map(str, roots))}{why}")
     return RunSet(runs, skipped)
 
 
@@ -106,16 +110,16 @@ def example_frame(runset: RunSet) -> pd.DataFrame:
     """
     parts: list[pd.DataFrame] = []
     for run in runset.of_kind("evaluate"):
-        recs = list(iter_records(run.path / RECORDS))
+        recs = list(read_records(run.path / RECORDS, "evaluate"))
         parts.append(_frame(run, CLEAN, 0, recs, {"correct": [float(bool(r["correct"])) for r in recs]}))
     for run in runset.of_kind("attack"):
-        recs = list(iter_records(run.path / RECORDS))
+        recs = list(read_records(run.path / RECORDS, "attack"))
         recipe = str(run.manifest.get("recipe") or "attack")
-        clean_ok = np.array([int(r["clean_pred"]) == int(r["label"]) for r in recs], dtype=bool)
+        clean_ok = np.array([clean_correct(r) for r in recs], dtype=bool)
         status = np.array([str(r.get("status")) for r in recs])
         parts.append(_frame(run, CLEAN, 1, recs, {"correct": clean_ok.astype(float)}))
         parts.append(_frame(run, recipe, 1, recs, {
-            "correct": (clean_ok & (status == "failed")).astype(float),
+            "correct": np.array([robust_correct(r) for r in recs], dtype=float),
             "attacked": (clean_ok & np.isin(status, ["succeeded", "failed"])).astype(float),
             "succeeded": (status == "succeeded").astype(float)}))
     cols = MODEL_KEYS + ["condition", "lang", "id", "correct", "attacked", "succeeded"]
@@ -152,7 +156,7 @@ def hans_frame(runset: RunSet) -> pd.DataFrame:
     """One row per HANS record: model fields, lang, heuristic, subcase, entailed (label 0), correct."""
     parts = []
     for run in runset.of_kind("hans"):
-        recs = list(iter_records(run.path / RECORDS))
+        recs = list(read_records(run.path / RECORDS, "hans"))
         df = pd.DataFrame({"lang": [r["lang"] for r in recs], "id": [str(r["id"]) for r in recs],
                            "heuristic": [r.get("heuristic", "?") for r in recs],
                            "subcase": [r.get("subcase", "?") for r in recs],

@@ -17,6 +17,8 @@ def register(app: typer.Typer) -> None:
         executor: Optional[str] = typer.Option(None, help="local (sequential), ray or slurm (submitit); default "
                                                           "from the YAML, else local."),
         out: Optional[Path] = typer.Option(None, help="Root of the run dirs (default: out_dir in the YAML)."),
+        allow_functions: bool = typer.Option(False, "--allow-functions", help="Let the YAML's `functions:` and "
+                                             "`cells: fn:` call any importable function (runs that code)."),
     ) -> None:
         """Run every cell of the study (train -> evaluate / attack / hans); finished cells are skipped, unfinished
         ones resume."""
@@ -27,7 +29,11 @@ def register(app: typer.Typer) -> None:
             from ..errors import UserError
 
             raise UserError(f"--executor must be local, ray or slurm, got {executor!r}")
-        res = run_sweep(config, dry_run, executor, out, command=COMMAND)
+        from .. import validate
+
+        validate.in_file("sweep config", config)
+        validate.out_dir("--out", out)
+        res = run_sweep(config, dry_run, executor, out, command=COMMAND, allow_functions=allow_functions)
         if not dry_run:
             typer.echo(f"sweep: {res.summary()}")
             typer.echo(f"next: robustxnli report {out or '<out_dir>'} --out reports/<name> --sweep-config {config}")

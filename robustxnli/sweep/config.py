@@ -46,6 +46,8 @@ DEFAULT_FUNCTIONS = {
     "hans": "robustxnli.hans.evaluate:hans_run",
     "contrast": "robustxnli.contrast.evaluate:contrast_run",
 }
+# Cell functions a sweep may call without --allow-functions (any other 'module:function' runs arbitrary code).
+REGISTERED_FUNCTIONS = frozenset({*DEFAULT_FUNCTIONS.values(), "robustxnli.sweep.toy:count_cell"})
 # Keys that say where/how to run, not what: they do not change the sweep hash.
 EXECUTION_KEYS = ("out_dir", "executor", "slurm", "ray", "cost", "name")
 KNOWN_KEYS = {"models", "regimes", "seeds", "langs", "recipes", "hans", "contrast", "split", "per_language", "data_dir",
@@ -130,18 +132,23 @@ def _data(raw: dict[str, Any], where: Path | None) -> dict[str, Any] | None:
     return spec
 
 
-def load_config(path: str | Path | dict[str, Any]) -> SweepConfig:
-    """Read and validate a sweep YAML (or an already-parsed dict)."""
+def load_config(path: str | Path | dict[str, Any], allow_functions: bool = False) -> SweepConfig:
+    """Read and validate a sweep YAML (or an already-parsed dict). ``functions:`` and ``cells: fn:`` may name only
+    registered cell functions unless ``allow_functions`` (the command line's ``--allow-functions``)."""
     if isinstance(path, dict):
         raw, where = dict(path), None
     else:
         where = Path(path)
         if not where.exists():
             raise UserError(f"sweep config {where} does not exist")
+        if where.is_dir():
+            raise UserError(f"sweep config {where} is a directory; give the YAML file")
         try:
             raw = yaml.safe_load(where.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as err:
             raise UserError(f"{where} is not valid YAML: {err}") from None
+        except UnicodeDecodeError as err:
+            raise UserError(f"{where} is not UTF-8 text ({err})") from None
     if not isinstance(raw, dict):
         raise UserError(f"{where}: the sweep config must be a mapping")
     unknown = sorted(set(raw) - KNOWN_KEYS)
@@ -152,10 +159,10 @@ def load_config(path: str | Path | dict[str, Any]) -> SweepConfig:
     if not models and not extra:
         raise UserError(f"{where}: give at least one model under `models:` (or explicit `cells:`)")
     regimes = [str(r) for r in _list(raw, "regimes", ["baseline"])]
-    try:
-        seeds = [int(s) for s in _list(raw, "seeds", [1])]
-    except (TypeError, ValueError):
-        raise UserError(f"{where}: seeds must be integers") from None
+    seeds = _list(raw, "seeds", [1])
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
+            raise UserError(f"{where}: seeds must be integers 0 or more, got {s!r}")
     data = _data(raw, where)
     if data is None:
         langs = parse_langs(_list(raw, "langs", ["all"])) if models else []
@@ -178,6 +185,18 @@ def load_config(path: str | Path | dict[str, Any]) -> SweepConfig:
     for i, cell in enumerate(extra):
         if not isinstance(cell, dict) or "fn" not in cell or "name" not in cell:
             raise UserError(f"{where}: cells[{i}] needs at least `name` and `fn` ('module:function')")
+        if not isinstance(cell.get("kwargs") or {}, dict) or "out" in (cell.get("kwargs") or {}):
+            raise UserError(f"{where}: cells[{i}].kwargs must be a mapping without `out` (each cell's run dir is "
+                            "chosen under out_dir)")
+    if not allow_functions:
+        named = [(f"functions.{k}", str(v)) for k, v in functions.items()] + \
+            [(f"cells[{i}].fn", str(c["fn"])) for i, c in enumerate(extra)]
+        for key, fn in named:
+            if fn not in REGISTERED_FUNCTIONS:
+                raise UserError(f"{where}: {key} {fn!r} is not a registered cell function; a sweep YAML that names "
+                                "other functions runs arbitrary code — pass --allow-functions if you trust it "
+                                f"(registered: {', '.join(sorted(REGISTERED_FUNCTIONS))})")
+    _check_kwargs(raw, where, functions)
     executor = str(raw.get("executor", "local"))
     if executor not in ("local", "ray", "slurm"):
         raise UserError(f"{where}: executor must be local, ray or slurm, got {executor!r}")
@@ -191,3 +210,42 @@ def load_config(path: str | Path | dict[str, Any]) -> SweepConfig:
         out_dir=str(raw.get("out_dir") or default_out), executor=executor, slurm=dict(raw.get("slurm") or {}),
         ray=dict(raw.get("ray") or {}), cost=dict(raw.get("cost") or {}), contrast=contrast,
     )
+
+
+def _check_kwargs(raw: dict[str, Any], where: Path | None, functions: dict[str, str]) -> None:
+    """``train:`` / ``evaluate:`` / ``attack:`` / ``hans:`` mappings: known keys (with a "did you mean") and sane
+    values, checked before any cell runs."""
+    import dataclasses
+    import inspect
+
+    from .. import validate
+
+    for kind in ("train", "evaluate", "attack", "hans"):
+        section = raw.get(kind)
+        if section is None:
+            continue
+        if not isinstance(section, dict):
+            raise UserError(f"{where}: {kind} must be a mapping of options, got {section!r}")
+        if functions.get(kind) != DEFAULT_FUNCTIONS[kind]:
+            continue  # a custom function: its own signature decides
+        if kind == "train":
+            from ..training.run import TrainConfig
+
+            known = {f.name for f in dataclasses.fields(TrainConfig)}
+        else:
+            module, _, name = DEFAULT_FUNCTIONS[kind].partition(":")
+            import importlib
+
+            known = set(inspect.signature(getattr(importlib.import_module(module), name)).parameters)
+        try:
+            validate.known_keys(f"{kind}:", list(section), known, f"the {kind} cells")
+            if kind == "train":
+                validate.train_args({k: v for k, v in section.items() if k != "model"})
+            else:
+                for key in ("limit", "batch_size", "n_per_subcase"):
+                    if key in section:
+                        validate.positive(key, section[key], allow_none=key == "limit")
+                if "seed" in section:
+                    validate.seed("seed", section["seed"])
+        except UserError as err:
+            raise UserError(f"{where}: {kind}: {err}") from None

@@ -35,7 +35,7 @@ def cell_state(cell: Cell) -> str:
     path = Path(cell.out) / MANIFEST
     try:
         manifest = read_json(path) if path.exists() else {}
-    except ValueError:  # a manifest is written atomically; unreadable means foreign: run the cell again
+    except (ValueError, UserError):  # a manifest is written atomically; unreadable means foreign: run it again
         manifest = {}
     if not manifest:
         return PENDING

@@ -40,6 +40,20 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:60]
 
 
+def safe_relpath(name: str) -> str:
+    """A cell name as a relative path: each ``/`` part slugged; empty, ``.`` and ``..`` parts dropped."""
+    parts = [slug(p) for p in re.split(r"[/\\]+", str(name))]
+    parts = [p for p in parts if p and set(p) != {"."}]
+    return "/".join(parts) or "cell"
+
+
+def inside(root: Path, path: Path) -> bool:
+    import os
+
+    root, path = root.resolve(), path.resolve()
+    return os.path.commonpath([root, path]) == str(root)
+
+
 def _make(name: str, kind: str, fn: str, kwargs: dict[str, Any], deps: list[Cell], meta: dict[str, Any]) -> Cell:
     dep_hashes = [d.cell_hash for d in deps]
     h = stable_hash({"fn": fn, "kwargs": kwargs, "deps": dep_hashes})
@@ -109,7 +123,10 @@ def build_plan(cfg: SweepConfig, out_root: str | Path | None = None) -> list[Cel
     if len(set(names)) != len(names):
         raise UserError("the sweep config yields duplicate cells (repeated model, regime, seed or recipe?)")
     root = Path(out_root if out_root is not None else cfg.out_dir)
-    outs = {c.cell_hash: str(root / f"{c.name}-{c.cell_hash[:10]}") for c in cells}
+    outs = {c.cell_hash: str(root / f"{safe_relpath(c.name)}-{c.cell_hash[:10]}") for c in cells}
+    for c in cells:  # nothing is written outside the sweep's root, whatever a cell is called
+        if not inside(root, Path(outs[c.cell_hash])):
+            raise UserError(f"cell {c.name!r} would write outside {root}; rename it")
     for c in cells:
         c.out = outs[c.cell_hash]
         c.kwargs = resolve_deps(c.kwargs, outs)

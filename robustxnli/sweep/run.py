@@ -59,8 +59,8 @@ def missing_functions(cells: list[Cell]) -> dict[str, str]:
 
 
 def sweep(config: str | Path, dry_run: bool = False, executor: str | None = None, out: str | Path | None = None,
-          command: str | None = None) -> SweepResult | dict[str, Any]:
-    cfg = load_config(config)
+          command: str | None = None, allow_functions: bool = False) -> SweepResult | dict[str, Any]:
+    cfg = load_config(config, allow_functions)
     cells = build_plan(cfg, out)
     if dry_run:
         return print_plan(cells, cfg)

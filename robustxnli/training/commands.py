@@ -38,11 +38,20 @@ def register(app: typer.Typer) -> None:
         data_dir: Optional[Path] = typer.Option(None, envvar="ROBUSTXNLI_DATA", help="Data directory (pack layout)."),
     ) -> None:
         """Train: pretrained encoder -> optional intermediate task -> MNLI; writes OUT/model (safetensors) + manifest."""
+        from .. import validate
+        from ..rundir import mark_failed
         from .run import train_run
 
-        kwargs = {k: v for k, v in locals().items() if k not in ("out", "train_run")}
+        kwargs = {k: v for k, v in locals().items() if k not in ("out", "train_run", "validate", "mark_failed")}
+        validate.train_args(kwargs)
+        validate.out_dir("--out", out)
+        validate.in_dir("--data-dir", data_dir)
         kwargs["data_dir"] = str(data_dir) if data_dir else None
-        manifest = train_run(out, **kwargs)
+        try:
+            manifest = train_run(out, **kwargs)
+        except BaseException as err:  # never leave the manifest at "running" when a run fails
+            mark_failed(out, err)
+            raise
         typer.echo(f"trained {manifest['model_label']} ({manifest['regime']}, seed {manifest['seed']}): "
                    f"{manifest['params_total']:,} parameters -> {out}/model")
         for caveat in manifest.get("caveats", []):

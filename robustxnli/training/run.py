@@ -133,7 +133,6 @@ def _run_trainer(model, encoder, batches, phase_dir: Path, cfg: TrainConfig) -> 
     """Train with Hugging Face Trainer over pre-built batches, resuming from the last checkpoint if any."""
     import torch
     from transformers import Trainer, TrainingArguments
-    from transformers.trainer_utils import get_last_checkpoint
 
     from .features import BatchDataset, unwrap
 
@@ -151,7 +150,9 @@ def _run_trainer(model, encoder, batches, phase_dir: Path, cfg: TrainConfig) -> 
     )
     trainer = BatchTrainer(model=model, args=args, train_dataset=BatchDataset(batches), data_collator=unwrap,
                            optimizers=(_optimizer(model, encoder, cfg), None))
-    last = get_last_checkpoint(str(phase_dir)) if phase_dir.exists() else None
+    from .checkpoints import latest_complete_checkpoint
+
+    last = latest_complete_checkpoint(phase_dir)  # a checkpoint cut short by kill -9 is skipped
     if last:
         print(f"robustxnli: resuming {phase_dir.name} from {Path(last).name}")
     start = time.time()
