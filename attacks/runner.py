@@ -208,7 +208,8 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     from robustxnli.data import load_nli, split_sha256
     from robustxnli.models import NLIClassifier, load_classifier
     from robustxnli.recipes import PERTURB_CHOICES, Recipe, get_recipe
-    from robustxnli.rundir import data_fingerprint, model_fingerprint
+    from robustxnli.models.fingerprint import model_fingerprint
+    from robustxnli.rundir import data_fingerprint
 
     from .constraints import perturbed_columns
     from .engine import make_context

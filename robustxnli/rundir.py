@@ -21,6 +21,47 @@ from typing import Any, Iterable, Iterator
 
 from .errors import DataError, UserError
 
+SCHEMA_VERSION = 1  # written into every manifest; bump when a field of robustxnli.schema changes meaning
+MANIFEST_REQUIRED = ("status",)  # a sweep stamps a cell's manifest before its function adds "kind"
+
+
+# strict JSON --------------------------------------------------------------------------------------------------
+def clean(obj: Any) -> Any:
+    """JSON-ready copy: NaN/inf -> None, numpy scalars/arrays -> Python, Paths/other objects -> str."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, (str, int, bool)):
+        return obj
+    if isinstance(obj, dict):
+        return {str(k): clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [clean(v) for v in (sorted(obj, key=str) if isinstance(obj, (set, frozenset)) else obj)]
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return clean(dataclasses.asdict(obj))
+    try:
+        import numpy as np
+
+        if isinstance(obj, np.generic):
+            return clean(obj.item())
+        if isinstance(obj, np.ndarray):
+            return clean(obj.tolist())
+    except ImportError:  # pragma: no cover
+        pass
+    return str(obj)
+
+
+def dumps(obj: Any, *, indent: int | None = None) -> str:
+    return json.dumps(clean(obj), ensure_ascii=False, sort_keys=True, allow_nan=False, indent=indent)
+
+
+def check_manifest(manifest: Any, where: str | Path) -> dict[str, Any]:
+    if not isinstance(manifest, dict):
+        raise DataError(f"{where}: a manifest must be a JSON object, got {type(manifest).__name__}")
+    missing = [k for k in MANIFEST_REQUIRED if k not in manifest]
+    if missing:
+        raise DataError(f"{where}: not a robustxnli manifest (missing {', '.join(missing)})")
+    return manifest
+
 MANIFEST, RECORDS, SUMMARY = "manifest.json", "records.jsonl", "summary.json"
 
 # The command line that started this process (set by the CLI); recorded in every manifest it creates.
@@ -53,8 +94,6 @@ def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
 
 def atomic_write_json(path: str | Path, obj: Any) -> None:
     """Write strict JSON (NaN -> null) via a temp file + rename, so a crash never leaves half a file."""
-    from .schema import dumps
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -91,14 +130,10 @@ class RunDir:
     def manifest(self) -> dict[str, Any]:
         if not self.manifest_path.exists():
             return {}
-        from .schema import check_manifest
-
         return check_manifest(read_json(self.manifest_path), self.manifest_path)
 
     def write_manifest(self, **fields: Any) -> dict[str, Any]:
         """Create or update the manifest; ``versions``, ``started`` and ``schema`` are filled in on first write."""
-        from .schema import SCHEMA_VERSION
-
         manifest = self.manifest()
         if not manifest:
             manifest = {"started": now_iso(), "versions": library_versions(), "status": "running",
@@ -167,8 +202,6 @@ class RunDir:
 
     def append_records(self, rows: Iterable[Any]) -> None:
         """Append schema rows (:mod:`robustxnli.schema` dataclasses) as strict JSON lines, then fsync."""
-        from .schema import dumps
-
         rows = [r.to_json() if hasattr(r, "to_json") else r for r in rows]
         if not rows:
             return
@@ -279,29 +312,3 @@ def data_fingerprint(hashes: dict[str, str]) -> str:
     for name in sorted(hashes, key=lambda p: Path(p).name):
         h.update(f"{Path(name).name}:{hashes[name]}\n".encode())
     return h.hexdigest()
-
-
-_MODEL_SHA: dict[tuple[str, int, int], str] = {}
-
-
-def model_fingerprint(name: str) -> tuple[str, str | None]:
-    """(resolved checkpoint, sha256 of its safetensors weights and config) — None for a hub name not on disk."""
-    from .models.classifier import resolve_checkpoint
-
-    try:
-        resolved = Path(resolve_checkpoint(name))
-    except UserError:  # an in-memory model whose name is no path: identified by name only
-        return str(name), None
-    if not resolved.is_dir():
-        return str(resolved), None
-    files = sorted(resolved.glob("*.safetensors")) + [resolved / "config.json"]
-    h = hashlib.sha256()
-    for f in files:
-        if not f.exists():
-            continue
-        st = f.stat()
-        key = (str(f.resolve()), st.st_size, st.st_mtime_ns)
-        if key not in _MODEL_SHA:
-            _MODEL_SHA[key] = file_sha256(f)
-        h.update(f"{f.name}:{_MODEL_SHA[key]}\n".encode())
-    return str(resolved.resolve()), h.hexdigest()

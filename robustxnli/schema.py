@@ -18,38 +18,10 @@ from pathlib import Path
 from typing import Any, ClassVar, Iterable, Iterator
 
 from .errors import DataError, UserError
+# strict JSON, the schema version and the manifest check live in the bottom layer (rundir); re-exported here
+from .rundir import MANIFEST_REQUIRED, SCHEMA_VERSION, check_manifest, clean, dumps  # noqa: F401
 
-SCHEMA_VERSION = 1
 SIDECAR = "robustxnli.json"  # model facts written next to a model by robustxnli
-
-
-# strict JSON --------------------------------------------------------------------------------------------------
-def clean(obj: Any) -> Any:
-    """JSON-ready copy: NaN/inf -> None, numpy scalars/arrays -> Python, Paths/other objects -> str."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if obj is None or isinstance(obj, (str, int, bool)):
-        return obj
-    if isinstance(obj, dict):
-        return {str(k): clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        return [clean(v) for v in (sorted(obj, key=str) if isinstance(obj, (set, frozenset)) else obj)]
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return clean(dataclasses.asdict(obj))
-    try:
-        import numpy as np
-
-        if isinstance(obj, np.generic):
-            return clean(obj.item())
-        if isinstance(obj, np.ndarray):
-            return clean(obj.tolist())
-    except ImportError:  # pragma: no cover
-        pass
-    return str(obj)
-
-
-def dumps(obj: Any, *, indent: int | None = None) -> str:
-    return json.dumps(clean(obj), ensure_ascii=False, sort_keys=True, allow_nan=False, indent=indent)
 
 
 # records ------------------------------------------------------------------------------------------------------
@@ -193,7 +165,6 @@ class HansSummary(_Row):
 
 
 # manifests ----------------------------------------------------------------------------------------------------
-MANIFEST_REQUIRED = ("status",)  # a sweep stamps a cell's manifest before its function adds "kind"
 STATUSES = ("running", "done", "failed")
 
 
@@ -220,15 +191,6 @@ class Identity:
 
     def to_json(self) -> dict[str, Any]:
         return clean(dataclasses.asdict(self))
-
-
-def check_manifest(manifest: Any, where: str | Path) -> dict[str, Any]:
-    if not isinstance(manifest, dict):
-        raise DataError(f"{where}: a manifest must be a JSON object, got {type(manifest).__name__}")
-    missing = [k for k in MANIFEST_REQUIRED if k not in manifest]
-    if missing:
-        raise DataError(f"{where}: not a robustxnli manifest (missing {', '.join(missing)})")
-    return manifest
 
 
 # the model sidecar --------------------------------------------------------------------------------------------

@@ -30,7 +30,8 @@ def evaluate_data_run(model: str, out: str | Path, data: UserData | str | dict[s
     limit is refused, see :meth:`RunDir.check_identity`); returns the summary."""
     from .. import validate
     from ..models import load_classifier
-    from ..rundir import data_fingerprint, model_fingerprint
+    from ..models.fingerprint import model_fingerprint
+    from ..rundir import data_fingerprint
     from ..schema import Identity, read_records
 
     data = data if isinstance(data, UserData) else load_user_data(data)

@@ -18,7 +18,8 @@ from ..constants import parse_langs
 from ..data import load_nli, split_sha256
 from ..errors import UserError
 from ..perclass import per_class_by_lang
-from ..rundir import RunDir, data_fingerprint, model_fingerprint, truncate_torn_tail
+from ..models.fingerprint import model_fingerprint
+from ..rundir import RunDir, data_fingerprint, truncate_torn_tail
 from ..schema import EvalRecord, EvalSummary, Identity, read_records
 from ..progress import progress_bar
 

@@ -90,7 +90,7 @@ def evaluate_hans(classifier, lang: str | Sequence[str], n_per_subcase: int = 10
     sets = {code: generate(code, n_per_subcase, seed) for code in langs}
     run = None
     if out_dir is not None:
-        from ..rundir import model_fingerprint
+        from ..models.fingerprint import model_fingerprint
 
         hashes = {f"hans/languages/{code}.yaml": file_sha256(LANG_DIR / f"{code}.yaml") for code in langs}
         model_path, model_sha = model_fingerprint(str(fields.get("checkpoint") or getattr(classifier, "name", "?")))
