@@ -11,9 +11,11 @@ The report reads only these files.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
+import math
 import os
 import platform
 from pathlib import Path
