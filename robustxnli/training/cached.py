@@ -220,7 +220,7 @@ def train_phase(cfg, phase, data: list[tuple[str, Any, Any]], start_dir: str, ph
                             f"{spec.kind}: use --preset default for it")
     rows = [r for _, _, task_rows in data for r in task_rows]  # several NLI tasks share one 3-way head
     texts = [r["premise"] for r in rows] + [r["hypothesis"] for r in rows]
-    max_length = cfg.max_length or auto_max_length(text_lengths(tok, texts, cfg.prefix))
+    max_length = cfg.max_length or auto_max_length(text_lengths(tok, [r["premise"] for r in rows], cfg.prefix))
     encoder = load_encoder(start_dir)
     layers = getattr(getattr(encoder, "encoder", None), "layer", None)
     if layers is None:

@@ -33,6 +33,7 @@ class TrainConfig:
     weight_decay: float = 0.01
     intermediate_limit: int | None = None  # examples per intermediate task
     target_limit: int | None = None
+    subset: str = "first"  # which rows a *_limit keeps: first | random (a seed-0 sample, the same for every seed)
     intermediate_max_steps: int | None = None
     target_max_steps: int | None = None
     freeze_embeddings: bool = False

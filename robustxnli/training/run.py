@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 import shutil
 from pathlib import Path
 from typing import Any
@@ -58,11 +59,18 @@ def _load_phase_data(phase: Phase, cfg: TrainConfig, caveats: list[str], hashes:
         spec = get_task(task)
         if phase.final and spec.kind != "nli":
             raise UserError(f"target task must be an NLI task, got {task!r}")
-        loaded = load_task(task, "train", data_dir=cfg.data_dir, limit=phase.limit)
+        sample = cfg.subset == "random" and phase.limit is not None
+        loaded = load_task(task, "train", data_dir=cfg.data_dir, limit=None if sample else phase.limit)
+        rows = loaded.rows
+        if sample:  # seed 0 for every run seed: seeds differ in training order, not in data (and share caches)
+            random.Random(0).shuffle(rows)
+            rows = rows[: phase.limit]
+        elif cfg.subset != "first":
+            raise UserError(f"unknown subset {cfg.subset!r}; choose first or random")
         hashes.update(loaded.sha256)
         if spec.caveat:
             caveats.append(spec.caveat)
-        data.append((task, spec, loaded.rows))
+        data.append((task, spec, rows))
     return data
 
 
