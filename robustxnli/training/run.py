@@ -46,6 +46,20 @@ def _encoder_depth(base: str) -> int | None:
     return getattr(AutoConfig.from_pretrained(base), "num_hidden_layers", None)
 
 
+def _rank() -> int:
+    """This process's rank under torchrun / accelerate (0 when not distributed)."""
+    import os
+
+    return int(os.environ.get("RANK", "0"))
+
+
+def _barrier() -> None:
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+
+
 def _drop_checkpoints(phase_dir: Path) -> None:
     for ckpt in phase_dir.glob("checkpoint-*"):
         shutil.rmtree(ckpt, ignore_errors=True)
@@ -95,9 +109,11 @@ def train_run(out: str | Path, **kwargs: Any) -> dict[str, Any]:
     caveats = list(base_side.get("caveats", []))
     tasks = cfg.intermediate_tasks()
     label = base_side.get("model_label", cfg.model)
-    run.write_manifest(kind="train", config=dataclasses.asdict(cfg), base_model=base_side.get("base_model", cfg.model),
-                       model_label=label, regime=cfg.regime, intermediate=tasks, target=cfg.target, seed=cfg.seed,
-                       status="running")
+    main = _rank() == 0  # under torchrun every rank trains; only rank 0 writes
+    if main:
+        run.write_manifest(kind="train", config=dataclasses.asdict(cfg), base_model=base_side.get("base_model",
+                           cfg.model), model_label=label, regime=cfg.regime, intermediate=tasks, target=cfg.target,
+                           seed=cfg.seed, status="running")
     tok = load_tokenizer(base)
     hashes: dict[str, str] = dict(run.manifest().get("data_sha256", {}))
     timings: dict[str, Any] = {}
@@ -118,7 +134,7 @@ def train_run(out: str | Path, **kwargs: Any) -> dict[str, Any]:
                                                     model_dir if phase.final else None)
             else:
                 raise UserError(f"unknown training method {cfg.method!r}; choose trainer or cached-biencoder")
-            if phase.final:
+            if phase.final and main:
                 counts = count_parameters(model)
                 sidecar = {
                     "base_model": base_side.get("base_model", cfg.model), "model_label": label,
@@ -128,15 +144,20 @@ def train_run(out: str | Path, **kwargs: Any) -> dict[str, Any]:
                     "train_run": str(run.path), **{k: v for k, v in extras.items() if k != "phase"},
                 }
                 (model_dir / SIDECAR).write_text(json.dumps(sidecar, indent=2, ensure_ascii=False))
-            (phase_dir / "DONE").write_text(json.dumps({"seconds": result.seconds, "steps": result.steps,
-                                                        **extras.get("phase", {})}))
-            run.write_manifest(data_sha256=hashes)
-            if not cfg.keep_checkpoints:
-                _drop_checkpoints(phase_dir)
+            if main:
+                (phase_dir / "DONE").write_text(json.dumps({"seconds": result.seconds, "steps": result.steps,
+                                                            **extras.get("phase", {})}))
+                run.write_manifest(data_sha256=hashes)
+                if not cfg.keep_checkpoints:
+                    _drop_checkpoints(phase_dir)
+            _barrier()  # the next phase (on every rank) reads what rank 0 wrote
         facts = json.loads((phase_dir / "DONE").read_text())
         timings[f"{phase.name}_seconds"] = facts["seconds"]
         timings[f"{phase.name}_facts"] = facts
         start_dir = str(phase_dir / "encoder")
-    side = read_sidecar(model_dir)
-    return run.finish(params_total=side["params_total"], params_non_embedding=side["params_non_embedding"],
-                      caveats=side["caveats"], data_sha256=hashes, checkpoint=str(model_dir), **timings)
+    if main:
+        side = read_sidecar(model_dir)
+        run.finish(params_total=side["params_total"], params_non_embedding=side["params_non_embedding"],
+                   caveats=side["caveats"], data_sha256=hashes, checkpoint=str(model_dir), **timings)
+    _barrier()
+    return run.manifest()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..models.encoders import init_sequence_classifier, load_encoder
+from ..errors import UserError
 from .config import PhaseResult, TrainConfig
 
 
@@ -73,13 +74,29 @@ def _run_trainer(model, encoder, batches, phase_dir: Path, cfg: TrainConfig) -> 
         def _get_train_sampler(self, *args, **kwargs):
             return torch.utils.data.SequentialSampler(self.train_dataset)
 
-    args = TrainingArguments(
-        output_dir=str(phase_dir), per_device_train_batch_size=1, gradient_accumulation_steps=cfg.grad_accum,
-        num_train_epochs=1, learning_rate=cfg.lr, warmup_ratio=cfg.warmup_ratio, bf16=cfg.bf16, fp16=cfg.fp16, lr_scheduler_type="linear",
-        logging_steps=max(1, min(10, len(batches) // cfg.grad_accum // 10 or 1)), save_strategy="steps",
-        save_steps=cfg.save_steps, save_total_limit=2, seed=cfg.seed, report_to=[], remove_unused_columns=False,
-        dataloader_num_workers=0, disable_tqdm=False, save_safetensors=True,
-    )
+        def _load_optimizer_and_scheduler(self, checkpoint):
+            # CPU torchrun: transformers maps the optimizer state to args.device ("cpu:<rank>"), which torch cannot
+            # restore; load it onto the CPU instead.
+            if checkpoint is None or self.args.device.type != "cpu" or self.args.world_size == 1:
+                return super()._load_optimizer_and_scheduler(checkpoint)
+            ckpt = Path(checkpoint)
+            self.optimizer.load_state_dict(torch.load(ckpt / "optimizer.pt", map_location="cpu", weights_only=True))
+            self.lr_scheduler.load_state_dict(torch.load(ckpt / "scheduler.pt", weights_only=True))
+
+    try:
+        args = TrainingArguments(
+            output_dir=str(phase_dir), per_device_train_batch_size=1, gradient_accumulation_steps=cfg.grad_accum,
+            num_train_epochs=1, learning_rate=cfg.lr, warmup_ratio=cfg.warmup_ratio, lr_scheduler_type="linear",
+            bf16=cfg.bf16, fp16=cfg.fp16, use_cpu=not torch.cuda.is_available(),
+            logging_steps=max(1, min(10, len(batches) // cfg.grad_accum // 10 or 1)), save_strategy="steps",
+            save_steps=cfg.save_steps, save_total_limit=2, seed=cfg.seed, report_to=[], remove_unused_columns=False,
+            dataloader_num_workers=0, disable_tqdm=False, save_safetensors=True,
+        )
+    except ValueError as err:  # e.g. --fp16 without a GPU
+        raise UserError(f"training options not supported on this machine: {err}") from err
+    world, rank = args.world_size, args.process_index
+    if world > 1:  # torchrun: each rank takes every world-th pre-built batch (equal counts, in step with the others)
+        batches = batches[: len(batches) // world * world][rank::world]
     trainer = BatchTrainer(model=model, args=args, train_dataset=BatchDataset(batches), data_collator=unwrap,
                            optimizers=(_optimizer(model, encoder, cfg), None))
     last = get_last_checkpoint(str(phase_dir)) if phase_dir.exists() else None
@@ -88,7 +105,8 @@ def _run_trainer(model, encoder, batches, phase_dir: Path, cfg: TrainConfig) -> 
     start = time.time()
     trainer.train(resume_from_checkpoint=last)
     log = trainer.state.log_history
-    (phase_dir / "log_history.json").write_text(json.dumps(log, indent=1))
+    if _is_main():
+        (phase_dir / "log_history.json").write_text(json.dumps(log, indent=1))
     return PhaseResult(time.time() - start, trainer.state.global_step, log)
 
 
@@ -115,8 +133,9 @@ def train_phase(cfg: TrainConfig, phase, data: list[tuple[str, Any, Any]], start
         model = MultiTaskModel(encoder, heads)
         _set_trainable(model, encoder, cfg)
         result = _run_trainer(model, encoder, batches, phase_dir, cfg)
-        encoder.save_pretrained(phase_dir / "encoder", safe_serialization=True)
-        tok.save_pretrained(phase_dir / "encoder")
+        if _is_main():
+            encoder.save_pretrained(phase_dir / "encoder", safe_serialization=True)
+            tok.save_pretrained(phase_dir / "encoder")
         return result, encoder, {}
     (task, spec, rows), = data
     feats = featurize(task, spec.kind, rows, tok, cfg.max_length)
@@ -127,6 +146,13 @@ def train_phase(cfg: TrainConfig, phase, data: list[tuple[str, Any, Any]], start
     result = _run_trainer(model, encoder, batches, phase_dir, cfg)
     for p in model.parameters():
         p.requires_grad = True
-    model.save_pretrained(model_dir, safe_serialization=True)
-    tok.save_pretrained(model_dir)
+    if _is_main():
+        model.save_pretrained(model_dir, safe_serialization=True)
+        tok.save_pretrained(model_dir)
     return result, model, {}
+
+
+def _is_main() -> bool:
+    import os
+
+    return int(os.environ.get("RANK", "0")) == 0
