@@ -124,7 +124,7 @@ def train_phase(cfg: TrainConfig, phase, data: list[tuple[str, Any, Any]], start
         heads, batches = {}, []
         for i, (task, spec, rows) in enumerate(data):
             heads[task] = (spec.kind, spec.num_labels)
-            feats = featurize(task, spec.kind, rows, tok, cfg.max_length)
+            feats = featurize(spec, rows, tok, cfg.max_length)
             batches.extend(_epoch_batches(feats, cfg, phase.epochs, None, pad_id, task, 100 * i))
         random.Random(cfg.seed).shuffle(batches)  # interleave tasks (multi-task: proportional to size)
         if phase.max_steps is not None:
@@ -138,7 +138,7 @@ def train_phase(cfg: TrainConfig, phase, data: list[tuple[str, Any, Any]], start
             tok.save_pretrained(phase_dir / "encoder")
         return result, encoder, {}
     (task, spec, rows), = data
-    feats = featurize(task, spec.kind, rows, tok, cfg.max_length)
+    feats = featurize(spec, rows, tok, cfg.max_length)
     batches = _epoch_batches(feats, cfg, phase.epochs, phase.max_steps, pad_id, None, 7)
     model = init_sequence_classifier(start_dir)
     encoder = model.base_model
