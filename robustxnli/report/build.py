@@ -145,13 +145,15 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
         d = stilts.delta
         if not d.empty:
             dall = d[d.lang == ALL_LANGS]
-            tab = _pivot(dall, ["size", "regime"], "condition", lambda r: fmt_delta(r.delta, r.ci_low, r.ci_high))
+            tab = _pivot(dall, ["size", "regime"], "condition",
+                         lambda r: f"{fmt_delta(r.delta, r.ci_low, r.ci_high)} n={r.n_pairs:.0f}")
             dl = d[(d.lang != ALL_LANGS) & (d.condition == adv)].assign(
                 col=lambda x: x["size"] + " / " + x.regime)
             tab_lang = _pivot(dl, ["lang"], "col", lambda r: fmt_delta(r.delta, r.ci_low, r.ci_high))
             sec.append(Section("STILTs benefit Δ = acc(intermediate) − acc(baseline)", [
                 "Paired by example id and seed; accuracy points; mean over the languages paired for every size "
-                "(see notes above); [95% bootstrap CI]."],
+                "(see notes above); [95% bootstrap CI]; n = paired (example, seed) differences the cell rests on; "
+                "clean cells use only the examples the attacks ran on."],
                 tables=[("Δ, all languages", tab), (f"Δ per language, condition {adv}", tab_lang)]))
     if not acc.empty:
         a = acc[acc.lang == ALL_LANGS]
