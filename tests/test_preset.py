@@ -119,3 +119,10 @@ def test_cli_preset_cpu_then_evaluate(tmp_path, tiny_model_dir, data_dir):
     bad = subprocess.run([str(exe), "train", "--model", str(tiny_model_dir), "--preset", "gpu", "--out",
                           str(tmp_path / "bad"), "--data-dir", str(data_dir)], capture_output=True, text=True, env=env)
     assert bad.returncode == 2 and "choose from: default, cpu" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_preset_cpu_refuses_non_nli_intermediate_tasks(tmp_path, tiny_model_dir, data_dir, cache):
+    from robustxnli.errors import UserError
+
+    with pytest.raises(UserError, match="NLI tasks only.*--preset default"):
+        train_run(tmp_path / "sst2", model=str(tiny_model_dir), intermediate="sst2", data_dir=str(data_dir), **TINY)
