@@ -50,6 +50,8 @@ def train_and_eval(rung: int, preset: str, regime: str, args) -> dict:
               "--out", str(run), *PRESETS[preset]], args.threads)
     m = json.loads(manifest.read_text())
     train_s = sum(v for k, v in m.items() if k.endswith("_seconds") and isinstance(v, (int, float)))
+    # --preset cpu: a phase whose lower-layer states were already cached (by another run) spent ~0 s computing them
+    reused = [k.split("_")[0] for k, v in m.items() if k.endswith("_facts") and v.get("cache_seconds", 99) < 5]
     ev = run / f"eval-{args.langs.replace(',', '_')}-{args.limit}"
     if not (ev / "summary.json").exists():
         _run([_cli(), "evaluate", "--model", str(run), "--lang", args.langs, "--limit", str(args.limit),
@@ -57,7 +59,7 @@ def train_and_eval(rung: int, preset: str, regime: str, args) -> dict:
     s = json.loads((ev / "summary.json").read_text())
     return {"rung": rung, "preset": preset, "regime": regime, "threads": args.threads,
             "train_minutes": round(train_s / 60, 1), "xnli_avg": round(100 * s["average"], 1),
-            "pairs": sum(s["n"].values()), "langs": len(s["n"]), "run": str(run)}
+            "pairs": sum(s["n"].values()), "langs": len(s["n"]), "states_reused": reused, "run": str(run)}
 
 
 def probe(rung: int, args) -> dict:
@@ -151,13 +153,15 @@ def main() -> None:
             print(json.dumps(rows[-1]), flush=True)
     print(f"\nXNLI dev, {args.langs} ({args.limit} pairs per language), seed {args.seed}, {args.threads} thread(s); "
           "MNLI dev m+mm stand in for MNLI train; L3/L6 are depth-truncated")
-    print(f"{'rung':>4}  {'preset':<6} {'regime':<8} {'train min':>9}  {'XNLI avg %':>10}  {'probe %':>7}")
+    print(f"{'rung':>4}  {'preset':<6} {'regime':<8} {'train min':>9}  {'XNLI avg %':>10}  {'probe %':>7}  note")
     probes = {r["rung"]: r["xnli_avg"] for r in rows if r["preset"] == "probe"}
     for r in rows:
         if r["preset"] != "probe":
             p = probes.get(r["rung"])
             print(f"{'L' + str(r['rung']):>4}  {r['preset']:<6} {r['regime']:<8} {r['train_minutes']:>9.1f}  "
-                  f"{r['xnli_avg']:>10.1f}  {p if p is not None else '-':>7}")
+                  f"{r['xnli_avg']:>10.1f}  {p if p is not None else '-':>7}  "
+                  + (f"cached states reused in {', '.join(r['states_reused'])} (their first computation not "
+                     "counted)" if r.get("states_reused") else ""))
     for rung, p in probes.items():
         minutes = next(r["train_minutes"] for r in rows if r["preset"] == "probe" and r["rung"] == rung)
         print(f"{'L' + str(rung):>4}  {'probe':<6} {'frozen':<8} {minutes:>9.1f}  {p:>10.1f}")
