@@ -29,7 +29,8 @@ _CPU_COMMON: dict[str, Any] = {
 
 # top layers trained (the rest is run once and cached), learning rates: by encoder depth
 _CPU_BY_DEPTH: dict[int, dict[str, Any]] = {
-    3: {"train_layers": 2, "lr": 1e-4, "head_lr": 2e-3},
+    # L3, 1 epoch: 49.9 % XNLI (15 langs x 200) but 62 % of predictions "entailment"; 2 epochs: 51.2 %, 59 %
+    3: {"train_layers": 2, "lr": 1e-4, "head_lr": 2e-3, "target_epochs": 2.0},
     6: {"train_layers": 2, "lr": 1e-4, "head_lr": 2e-3},
     12: {"train_layers": 2, "lr": 1e-4, "head_lr": 2e-3},
 }
