@@ -144,7 +144,7 @@ def main() -> None:
     Path(args.out).mkdir(parents=True, exist_ok=True)
     rows = []
     for rung in [int(x) for x in args.rungs.split(",")]:
-        for preset in args.presets.split(","):
+        for preset in [p for p in args.presets.split(",") if p]:
             for regime in args.regimes.split(","):
                 rows.append(train_and_eval(rung, preset, regime, args))
                 print(json.dumps(rows[-1]), flush=True)
