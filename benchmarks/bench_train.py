@@ -2,7 +2,7 @@
 recipe (the demo/reference configs before ``--preset cpu``: a BERT pooler + linear head, cross-encoder,
 1,440 pairs, length 64) vs ``--preset cpu``, each trained with ``robustxnli train`` and scored with
 ``robustxnli evaluate`` on XNLI dev; beside them the frozen linear probe (mean-pooled ``query: `` embeddings,
-standardised features, logistic regression on [u, v, |u-v|, u*v], trained on a seed-0 sample of the MNLI dev m+mm stand-in).
+logistic regression on [u, v, |u-v|, u*v], trained on a seed-0 sample of the MNLI dev m+mm stand-in).
 
     python benchmarks/bench_train.py --rungs 3,6,12 --presets old,cpu --threads 1 --langs all --limit 500 \\
         --out runs/bench_train
@@ -64,7 +64,7 @@ def train_and_eval(rung: int, preset: str, regime: str, args) -> dict:
 
 def probe(rung: int, args) -> dict:
     """Frozen mean-pooled features + logistic regression on [u, v, |u-v|, u*v] (the issue's baseline)."""
-    out = Path(args.out) / f"L{rung}-probe-std-t{args.threads}-{args.probe_pairs}-{args.langs.replace(',', '_')}-{args.limit}.json"
+    out = Path(args.out) / f"L{rung}-probe-t{args.threads}-{args.probe_pairs}-{args.langs.replace(',', '_')}-{args.limit}.json"
     if out.exists():
         return json.loads(out.read_text())
     env_threads = args.threads
@@ -72,8 +72,6 @@ def probe(rung: int, args) -> dict:
 import json, random, time, numpy as np, torch
 torch.set_num_threads({env_threads})
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from robustxnli.constants import parse_langs
 from robustxnli.data import load_task, load_nli
 from robustxnli.models.classifier import PairNLIClassifier, resolve_base_model
@@ -88,7 +86,7 @@ def feats(p, h):
     e = clf.embed(texts)
     return pair_features(e[[row[t] for t in p]], e[[row[t] for t in h]]).numpy()
 rows = load_task("mnli", "train").rows; random.Random(0).shuffle(rows); rows = rows[:{args.probe_pairs}]
-lr = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=1.0)).fit(feats([r["premise"] for r in rows], [r["hypothesis"] for r in rows]),
+lr = LogisticRegression(max_iter=2000, C=1.0).fit(feats([r["premise"] for r in rows], [r["hypothesis"] for r in rows]),
                                                   [r["label"] for r in rows])
 acc = {{}}
 for lang in parse_langs({args.langs!r}):
