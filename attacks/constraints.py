@@ -113,7 +113,7 @@ class SentenceEncoder:
             return
         import logging
 
-        from transformers import AutoModel, AutoTokenizer
+        from robustxnli.models.encoders import load_encoder, load_tokenizer
 
         # a classifier checkpoint as encoder logs "unused weights" / "layers not sharded": expected, silence them
         loggers = [logging.getLogger(n) for n in ("transformers.modeling_utils",
@@ -122,13 +122,13 @@ class SentenceEncoder:
         for lg in loggers:
             lg.setLevel(logging.ERROR)
         try:
-            self._model = AutoModel.from_pretrained(self.model_dir, use_safetensors=True).eval()
+            self._model = load_encoder(self.model_dir, pooler=True).eval()
             if self.device:
                 self._model.to(self.device)
         finally:
             for lg, level in zip(loggers, levels):
                 lg.setLevel(level)
-        self._tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
+        self._tokenizer = load_tokenizer(self.model_dir)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         import time

@@ -119,14 +119,9 @@ class EmbeddingNeighbourSwap(WordSwap):
 @lru_cache(maxsize=2)
 def load_masked_lm(name_or_path: str) -> tuple[Any, Any]:
     """A masked LM and its tokenizer (local directory or hub name; offline, hub names fail fast)."""
-    from transformers import AutoModelForMaskedLM, AutoTokenizer
+    from robustxnli.models.encoders import load_masked_lm as load
 
-    try:
-        model = AutoModelForMaskedLM.from_pretrained(name_or_path, use_safetensors=True).eval()
-        tokenizer = AutoTokenizer.from_pretrained(name_or_path)
-    except (OSError, ValueError) as err:
-        raise UserError(f"cannot load masked LM {name_or_path!r} for --mlm ({err}). Offline, give a local "
-                        "directory with a safetensors masked-LM checkpoint.") from err
+    model, tokenizer = load(name_or_path)
     if tokenizer.mask_token_id is None:
         raise UserError(f"--mlm {name_or_path!r} has no mask token: not a masked language model")
     return model, tokenizer

@@ -144,14 +144,15 @@ def train_args(a: dict[str, Any]) -> None:
         seed("--seed", a.get("seed"))
     for name in ("lr", "head_lr", "intermediate_epochs", "target_epochs"):
         positive(f"--{name.replace('_', '-')}", a.get(name))
-    for name in ("batch_size", "grad_accum", "max_length", "save_steps", "intermediate_limit", "target_limit",
-                 "intermediate_max_steps", "target_max_steps"):
+    for name in ("batch_size", "grad_accum", "save_steps", "intermediate_limit", "target_limit",
+                 "intermediate_max_steps", "target_max_steps", "train_layers"):
         value = a.get(name)
         positive(f"--{name.replace('_', '-')}", value)
     if a.get("max_length") is not None and a["max_length"] > 8192:
         raise UserError(f"--max-length {a['max_length']} is larger than any supported encoder's (8192)")
     fraction("--warmup-ratio", a.get("warmup_ratio"))
     non_negative("--freeze-layers", a.get("freeze_layers"))
+    non_negative("--max-length", a.get("max_length"))  # 0: from the data's length distribution (--preset cpu)
     checkpoint("--model", a.get("model"), classifier=False)
 
 

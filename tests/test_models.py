@@ -74,3 +74,18 @@ def test_length_sorted_batching_matches_one_by_one(tiny_model_dir):
     batched = clf.predict_proba(p, h, batch_size=3)
     single = np.concatenate([clf.predict_proba([a], [b]) for a, b in zip(p, h)])
     np.testing.assert_allclose(batched, single, atol=1e-5)
+
+
+def test_weights_load_through_models_only_and_no_import_cycle():
+    """Item 8 of issue 11: ``from_pretrained`` for weights lives in robustxnli/models/ only; embedded.py does not
+    import classifier.py (classifier.py imports embedded.py)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    outside = [p for d in ("robustxnli", "attacks", "recipes") for p in (root / d).rglob("*.py")
+               if "models" not in p.relative_to(root).parts]
+    loads = re.compile(r"Auto(Model\w*)\.from_pretrained")
+    assert [str(p.relative_to(root)) for p in outside if loads.search(p.read_text(encoding="utf-8"))] == []
+    embedded = (root / "robustxnli/models/embedded.py").read_text(encoding="utf-8")
+    assert "from .classifier" not in embedded and "import classifier" not in embedded

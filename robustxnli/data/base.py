@@ -47,6 +47,8 @@ class Task:
     from_hub: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     caveat: str | None = None  # stated wherever numbers from this task are shown
     citation: str = ""
+    # multiple choice: a row -> (first text, one second text per choice); the featuriser pairs them
+    choices: Callable[[dict[str, Any]], tuple[str, list[str]]] | None = None
 
 
 def resolve_data_dir(data_dir: str | Path | None = None) -> Path | None:

@@ -8,6 +8,7 @@ TASK = Task(
     kind="multiple_choice",
     files={"train": "intermediate/commonsenseqa_dev.jsonl.gz", "dev": "intermediate/commonsenseqa_dev.jsonl.gz"},
     validate=mc_validator(None, "question", "choices", 5),
+    choices=lambda r: (r["question"], list(r["choices"])),
     num_labels=5,
     hub={"train": ("tau/commonsense_qa", None, "train"), "dev": ("tau/commonsense_qa", None, "validation")},
     from_hub=lambda r: {"question": r["question"], "choices": r["choices"]["text"],

@@ -8,6 +8,7 @@ TASK = Task(
     kind="multiple_choice",
     files={"train": "intermediate/cosmosqa_valid.jsonl.gz", "dev": "intermediate/cosmosqa_valid.jsonl.gz"},
     validate=mc_validator("context", "question", "answers", 4),
+    choices=lambda r: (r["context"], [f"{r['question']} {a}" for a in r["answers"]]),
     num_labels=4,
     hub={"train": ("allenai/cosmos_qa", None, "train"), "dev": ("allenai/cosmos_qa", None, "validation")},
     from_hub=lambda r: {"context": r["context"], "question": r["question"],

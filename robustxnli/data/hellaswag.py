@@ -8,6 +8,7 @@ TASK = Task(
     kind="multiple_choice",
     files={"train": "intermediate/hellaswag_val.jsonl.gz", "dev": "intermediate/hellaswag_val.jsonl.gz"},
     validate=mc_validator("ctx", None, "endings", 4),
+    choices=lambda r: (r["ctx"], list(r["endings"])),
     num_labels=4,
     hub={"train": ("Rowan/hellaswag", None, "train"), "dev": ("Rowan/hellaswag", None, "validation")},
     from_hub=lambda r: {"ctx": r["ctx"], "endings": r["endings"], "label": int(r["label"])},

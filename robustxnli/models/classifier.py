@@ -12,9 +12,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import UserError
+from .embedded import resolve_model_name
 from .labels import label_permutation
+from .sidecar import SIDECAR, read_sidecar
 
-SIDECAR = "robustxnli.json"  # training/size facts written next to a model by robustxnli
+__all__ = ["SIDECAR", "read_sidecar", "NLIClassifier", "PairNLIClassifier", "load_classifier", "resolve_checkpoint",
+           "resolve_base_model", "count_parameters"]
 
 
 def resolve_checkpoint(name_or_path: str | Path) -> str:
@@ -28,10 +31,6 @@ def resolve_checkpoint(name_or_path: str | Path) -> str:
         raise UserError(f"{path} is a directory without config.json (nor model/config.json): not a checkpoint")
     if path.suffix or str(name_or_path).startswith((".", "/", "~")):
         raise UserError(f"checkpoint {name_or_path} does not exist")
-    try:
-        from .embedded import resolve_model_name
-    except ImportError:  # pragma: no cover - embedded module ships with the package
-        return str(name_or_path)
     return str(resolve_model_name(str(name_or_path)))
 
 
@@ -40,15 +39,7 @@ def resolve_base_model(name_or_path: str | Path) -> str:
     path = Path(name_or_path).expanduser()
     if path.is_dir():
         return str(path)
-    from .embedded import resolve_model_name
-
     return str(resolve_model_name(str(name_or_path)))
-
-
-def read_sidecar(model_dir: str | Path) -> dict[str, Any]:
-    from ..schema import read_sidecar as read  # one reader: a corrupt sidecar is a UserError naming the file
-
-    return read(model_dir)
 
 
 def count_parameters(model) -> dict[str, int]:
@@ -152,6 +143,62 @@ class NLIClassifier:
         return self.predict_proba(premises, hypotheses, batch_size).argmax(-1)
 
 
+class PairNLIClassifier(NLIClassifier):
+    """A bi-encoder (``models.pair``): each distinct text is encoded once (premises recur across hypotheses and
+    attack candidates), then the head scores the pairs."""
+
+    def encode(self, premises: Sequence[str], hypotheses: Sequence[str]):
+        raise NotImplementedError("a bi-encoder encodes premise and hypothesis separately; use predict_proba")
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64, timings: dict[str, float] | None = None):
+        import time
+
+        import torch
+
+        prefix = self.model.prefix
+        enc = self.tokenizer([prefix + t for t in texts], truncation=True, max_length=self.max_length)
+        ids = enc["input_ids"]
+        order = np.argsort([len(x) for x in ids], kind="stable")[::-1]
+        device = next(self.model.parameters()).device
+        out = torch.zeros((len(texts), self.model.config.hidden_size))
+        pad = self.tokenizer.pad_token_id
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                idx = order[start: start + batch_size]
+                width = len(ids[idx[0]])
+                batch_ids = torch.full((len(idx), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(idx), width), dtype=torch.long)
+                for row, i in enumerate(idx):
+                    batch_ids[row, : len(ids[i])] = torch.tensor(ids[i])
+                    mask[row, : len(ids[i])] = 1
+                t1 = time.perf_counter()
+                out[torch.as_tensor(idx.copy())] = self.model.embed(batch_ids.to(device), mask.to(device)).float().cpu()
+                if timings is not None:
+                    timings["forward_seconds"] = timings.get("forward_seconds", 0.0) + time.perf_counter() - t1
+                    timings["forward_calls"] = timings.get("forward_calls", 0) + 1
+        return out
+
+    def predict_proba(self, premises: Sequence[str], hypotheses: Sequence[str], batch_size: int = 64,
+                      progress=None, timings: dict[str, float] | None = None) -> np.ndarray:
+        import torch
+
+        n = len(premises)
+        if n == 0:
+            return np.zeros((0, 3), dtype=np.float32)
+        texts = list(dict.fromkeys([*premises, *hypotheses]))
+        row = {t: i for i, t in enumerate(texts)}
+        emb = self.embed(texts, batch_size, timings)
+        u = emb[[row[t] for t in premises]]
+        v = emb[[row[t] for t in hypotheses]]
+        with torch.inference_mode():
+            logits = self.model.head(u.to(next(self.model.parameters()).device),
+                                     v.to(next(self.model.parameters()).device)).float()
+        out = torch.softmax(logits, dim=-1)[:, self.perm].cpu().numpy()
+        if progress is not None:
+            progress(n)
+        return out
+
+
 def load_classifier(name_or_path: str | Path, label_order: list[str] | None = None, max_length: int = 256,
                     device: str | None = None) -> NLIClassifier:
     """Load any Hugging Face NLI checkpoint; refuse ones that are not 3-way or whose labels cannot be mapped."""
@@ -161,6 +208,9 @@ def load_classifier(name_or_path: str | Path, label_order: list[str] | None = No
     from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
     resolved = resolve_checkpoint(name_or_path)
+    side = read_sidecar(resolved)
+    if "pair_encoder" in side:
+        return _load_pair(resolved, str(name_or_path), side, label_order, max_length, device)
     try:
         config = AutoConfig.from_pretrained(resolved)
     except OSError as err:
@@ -180,6 +230,25 @@ def load_classifier(name_or_path: str | Path, label_order: list[str] | None = No
     if device:
         model.to(device)
     return NLIClassifier(model, tokenizer, str(name_or_path), perm, max_length, read_sidecar(resolved))
+
+
+def _load_pair(resolved: str, name: str, side: dict[str, Any], label_order: list[str] | None, max_length: int,
+               device: str | None) -> PairNLIClassifier:
+    """A bi-encoder checkpoint (``robustxnli train --preset cpu``): encoder + ``pair_head.safetensors``."""
+    from transformers import AutoTokenizer
+
+    from .pair import load_pair_model
+
+    try:
+        model = load_pair_model(resolved, side["pair_encoder"])
+    except (OSError, KeyError) as err:
+        raise UserError(f"cannot load the bi-encoder checkpoint {name!r} ({err}); it needs config.json, "
+                        "model.safetensors and pair_head.safetensors") from err
+    perm = label_permutation({int(k): v for k, v in model.config.id2label.items()}, name, label_order)
+    if device:
+        model.to(device)
+    max_length = side["pair_encoder"].get("max_length", max_length)
+    return PairNLIClassifier(model, AutoTokenizer.from_pretrained(resolved), name, perm, max_length, side)
 
 
 def _has_classifier_arch(config) -> bool:

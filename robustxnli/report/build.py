@@ -172,7 +172,7 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
         d = stilts.delta
         if not d.empty:
             dall = d[d.lang == ALL_LANGS]
-            tab = _pivot(dall, ["size", "regime"], "condition", lambda r: fmt_delta(r.delta, r.ci_low, r.ci_high))
+            tab = _pivot(dall, ["size", "regime"], "condition", lambda r: f"{fmt_delta(r.delta, r.ci_low, r.ci_high)} n={r.n_pairs:.0f}")
             if evidence is not None and (evidence.left_out != "").any() and not tab.empty:
                 tab["left out"] = [_left_out_note(evidence, r["size"], r["regime"]) for _, r in tab.iterrows()]
             dl = d[(d.lang != ALL_LANGS) & (d.condition == adv)].assign(
@@ -180,7 +180,8 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
             tab_lang = _pivot(dl, ["lang"], "col", lambda r: fmt_delta(r.delta, r.ci_low, r.ci_high))
             sec.append(Section("STILTs benefit Δ = acc(intermediate) − acc(baseline)", [
                 "Paired by example id and seed; accuracy points; mean over the languages paired for every size "
-                "(see notes above); [95% bootstrap CI]."],
+                "(see notes above); [95% bootstrap CI]; n = paired (example, seed) differences the cell rests on; "
+                "clean cells use only the examples the attacks ran on."],
                 tables=[("Δ, all languages", tab), (f"Δ per language, condition {adv}", tab_lang)]))
     if not acc.empty:
         a = acc[acc.lang == ALL_LANGS]

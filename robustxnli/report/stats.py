@@ -41,6 +41,30 @@ def add_pooled_adversarial(ex: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([ex, g[ex.columns]], ignore_index=True)
 
 
+def clean_on_attacked_ids(ex: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Clean rows restricted, per model x language, to the ids that every attack recipe of that model x language
+    ran on, so the clean and adversarial benefits rest on exactly the same examples. A model x language without
+    attack rows keeps all its clean rows. Returns the frame and a note per restriction that dropped rows."""
+    attacks = ex[(ex.condition != CLEAN) & (ex.condition != ADVERSARIAL)]
+    if attacks.empty:
+        return ex, []
+    keys = MODEL_KEYS + ["lang"]
+    n_recipes = attacks.groupby(keys, dropna=False).condition.nunique().rename("n_recipes")
+    per_id = attacks.groupby(keys + ["id"], dropna=False).condition.nunique().rename("n").reset_index()
+    per_id = per_id.merge(n_recipes.reset_index(), on=keys)
+    keep = per_id[per_id.n == per_id.n_recipes][keys + ["id"]].assign(_attacked=True)
+    clean = ex[ex.condition == CLEAN].merge(keep, on=keys + ["id"], how="left")
+    attacked_cells = clean.merge(n_recipes.reset_index()[keys], on=keys, how="left", indicator=True)["_merge"]
+    has_attacks = (attacked_cells == "both").to_numpy()
+    mask = ~has_attacks | clean["_attacked"].fillna(False).astype(bool).to_numpy()
+    kept = clean[mask].drop(columns="_attacked")
+    notes = []
+    if len(kept) < len(clean):
+        notes.append(f"clean Δ uses only the ids the attacks ran on ({len(kept):,} of {len(clean):,} clean "
+                     "predictions), so clean and adversarial Δ rest on the same examples")
+    return pd.concat([kept[ex.columns], ex[ex.condition != CLEAN]], ignore_index=True), notes
+
+
 def conditions_of(ex: pd.DataFrame) -> list[str]:
     conds = list(ex.condition.unique())
     recipes = sorted(c for c in conds if c not in (CLEAN, ADVERSARIAL))
@@ -207,7 +231,7 @@ def stilts_analysis(ex: pd.DataFrame, sizes: pd.DataFrame, regimes: list[str], l
     conditions = conditions_of(ex)
     delta_rows: list[dict] = []
     slope_rows: list[dict] = []
-    notes: list[str] = []
+    ex, notes = clean_on_attacked_ids(ex)
     if baseline not in regimes:
         notes.append(f"no {baseline!r} regime among the runs: the STILTs benefit cannot be computed")
     intermediates = [r for r in regimes if r != baseline]

@@ -18,23 +18,34 @@ def register(app: typer.Typer) -> None:
         target: str = typer.Option("mnli", help="English target task (offline: MNLI dev stands in for train)."),
         seed: int = typer.Option(1, help="Random seed; same seed, same weights on CPU."),
         out: Path = typer.Option(..., help="Run directory (re-running resumes it)."),
-        lr: float = typer.Option(1e-5, help="Encoder learning rate (Phang et al.: 1e-5)."),
-        head_lr: Optional[float] = typer.Option(None, help="Learning rate of fresh heads (default: --lr)."),
-        max_length: int = typer.Option(256, help="Max tokens per input."),
-        intermediate_epochs: float = typer.Option(3.0, help="Epochs of each intermediate task (Phang et al.: 3)."),
-        target_epochs: float = typer.Option(2.0, help="Epochs of the target task."),
-        batch_size: int = typer.Option(32, help="Examples per step (x --grad-accum = effective batch)."),
-        grad_accum: int = typer.Option(1, help="Gradient accumulation steps."),
-        warmup_ratio: float = typer.Option(0.1, help="Share of steps with linear warm-up."),
+        preset: str = typer.Option("default", help="default: Phang et al. on HF Trainer, every layer (GPU protocol). "
+                                   "cpu: mean-pooling bi-encoder, top layers trained on cached lower-layer states, "
+                                   "whole stand-in, values by depth (see README). Options below override it."),
+        lr: Optional[float] = typer.Option(None, help="Encoder learning rate [default preset: 1e-5]."),
+        head_lr: Optional[float] = typer.Option(None, help="Learning rate of fresh heads [default: --lr]."),
+        max_length: Optional[int] = typer.Option(None, help="Max tokens per input; 0 = from the data "
+                                                 "(99th percentile) [default preset: 256]."),
+        intermediate_epochs: Optional[float] = typer.Option(None, help="Epochs of each intermediate task "
+                                                             "[default preset: 3, as Phang et al.]."),
+        target_epochs: Optional[float] = typer.Option(None, help="Epochs of the target task [default preset: 2]."),
+        batch_size: Optional[int] = typer.Option(None, help="Examples per step (x --grad-accum = effective batch) "
+                                                 "[default preset: 32]."),
+        grad_accum: Optional[int] = typer.Option(None, help="Gradient accumulation steps (Trainer) [1]."),
+        warmup_ratio: Optional[float] = typer.Option(None, help="Share of steps with linear warm-up [0.1]."),
         intermediate_limit: Optional[int] = typer.Option(None, help="Use at most N examples per intermediate task."),
         target_limit: Optional[int] = typer.Option(None, help="Use at most N target-task examples."),
         intermediate_max_steps: Optional[int] = typer.Option(None, help="Stop each intermediate phase "
                                                              "after N optimiser steps."),
         target_max_steps: Optional[int] = typer.Option(None, help="Stop the target phase after N optimiser "
                                                        "steps."),
-        freeze_embeddings: bool = typer.Option(False, help="Freeze the embedding matrices (much faster on CPU)."),
-        freeze_layers: int = typer.Option(0, help="Freeze the first K encoder layers."),
-        save_steps: int = typer.Option(100, help="Checkpoint every N optimiser steps (resume point)."),
+        train_layers: Optional[int] = typer.Option(None, help="--preset cpu: top encoder layers trained (the rest "
+                                                   "runs once and is cached)."),
+        freeze_embeddings: Optional[bool] = typer.Option(None, "--freeze-embeddings/--no-freeze-embeddings",
+                                                         help="Freeze the embedding matrices (Trainer)."),
+        freeze_layers: Optional[int] = typer.Option(None, help="Freeze the first K encoder layers (Trainer)."),
+        save_steps: Optional[int] = typer.Option(None, help="Checkpoint every N optimiser steps (Trainer) [100]."),
+        bf16: bool = typer.Option(False, help="bf16 mixed precision (Trainer, GPU)."),
+        fp16: bool = typer.Option(False, help="fp16 mixed precision (Trainer, GPU)."),
         data_dir: Optional[Path] = typer.Option(None, envvar="ROBUSTXNLI_DATA", help="Data directory (pack layout)."),
     ) -> None:
         """Train: pretrained encoder -> optional intermediate task -> MNLI; writes OUT/model (safetensors) + manifest."""

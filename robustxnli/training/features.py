@@ -48,35 +48,29 @@ def qa_features(rows, tok, max_length: int, stride: int | None = None) -> Featur
     return out
 
 
-def mc_features(rows, tok, max_length: int, first: Callable[[dict], str], second: Callable[[dict], list[str]]
-                ) -> Features:
+def mc_features(rows, tok, max_length: int, choices: Callable[[dict], tuple[str, list[str]]]) -> Features:
     """Multiple choice: one (first, choice) pair per option; the model scores each option."""
     out: Features = []
     for r in rows:
-        choices = second(r)
-        enc = tok([first(r)] * len(choices), choices, truncation=True, max_length=max_length)
+        first, options = choices(r)
+        enc = tok([first] * len(options), options, truncation=True, max_length=max_length)
         out.append({"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], "labels": int(r["label"])})
     return out
 
 
-MC_FIELDS: dict[str, tuple[Callable[[dict], str], Callable[[dict], list[str]]]] = {
-    "hellaswag": (lambda r: r["ctx"], lambda r: r["endings"]),
-    "cosmosqa": (lambda r: r["context"], lambda r: [f"{r['question']} {a}" for a in r["answers"]]),
-    "commonsenseqa": (lambda r: r["question"], lambda r: r["choices"]),
-}
-
-
-def featurize(task_name: str, kind: str, rows, tok, max_length: int) -> Features:
-    if kind == "nli":
+def featurize(spec, rows, tok, max_length: int) -> Features:
+    """Features of one task's rows by its kind; multiple-choice tasks say how a row pairs up (``Task.choices``)."""
+    if spec.kind == "nli":
         return nli_features(rows, tok, max_length)
-    if kind == "classification":
+    if spec.kind == "classification":
         return sentence_features(rows, tok, max_length)
-    if kind == "extractive_qa":
+    if spec.kind == "extractive_qa":
         return qa_features(rows, tok, max_length)
-    if kind == "multiple_choice":
-        first, second = MC_FIELDS[task_name]
-        return mc_features(rows, tok, max_length, first, second)
-    raise ValueError(f"unknown task kind {kind!r}")
+    if spec.kind == "multiple_choice":
+        if spec.choices is None:
+            raise ValueError(f"multiple-choice task {spec.name!r} declares no choices")
+        return mc_features(rows, tok, max_length, spec.choices)
+    raise ValueError(f"unknown task kind {spec.kind!r}")
 
 
 def _length(f: dict[str, Any]) -> int:
