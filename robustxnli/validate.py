@@ -153,6 +153,8 @@ def train_args(a: dict[str, Any]) -> None:
     fraction("--warmup-ratio", a.get("warmup_ratio"))
     non_negative("--freeze-layers", a.get("freeze_layers"))
     non_negative("--max-length", a.get("max_length"))  # 0: from the data's length distribution (--preset cpu)
+    if a.get("max_length") == 0 and a.get("preset", "default") != "cpu":
+        raise UserError("--max-length 0 (from the data) works with --preset cpu only; give a length, e.g. 256")
     checkpoint("--model", a.get("model"), classifier=False)
 
 

@@ -224,7 +224,8 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("train", TR + ["--batch-size", "0"], ["--batch-size"]),
     ("train", TR + ["--grad-accum", "0"], ["--grad-accum"]),
     ("train", TR + ["--warmup-ratio", "2"], ["--warmup-ratio"]),
-    ("train", TR + ["--max-length", "0"], ["--max-length"]),
+    ("train", TR + ["--max-length", "0"], ["--max-length", "--preset cpu"]),  # 0 = from the data: cpu preset only
+    ("train", TR + ["--max-length", "-1"], ["--max-length", "-1"]),
     ("train", TR + ["--freeze-layers", "-1"], ["--freeze-layers"]),
     ("train", TR + ["--target-epochs", "0"], ["--target-epochs"]),
     ("train", TR + ["--save-steps", "0"], ["--save-steps"]),

@@ -157,7 +157,7 @@ def read_rows(path: Path, task: Task, skip_invalid: bool = False) -> tuple[list[
             lineno, problem = next(((n, p) for n, r in raw if (p := task.validate(r)) is not None), (lineno, problem))
         message = f"{path}, line {lineno}: {problem}"
         if not skip_invalid:
-            raise DataError(message + " (fix the row, or pass --skip-invalid to count and skip such rows)")
+            raise DataError(message + " (fix or remove that row in the data directory)")
         problems.append(message)
     if not rows and not problems:
         raise DataError(f"{path}: no rows")
