@@ -215,8 +215,14 @@ class Sidecar(_Row):
 def write_sidecar(model_dir: str | Path, sidecar: Sidecar | dict[str, Any]) -> Path:
     from .rundir import atomic_write_json
 
+    if not isinstance(sidecar, Sidecar):  # a dict: declared fields typed through the class, extra keys kept
+        known = {f.name for f in dataclasses.fields(Sidecar)}
+        extra = {k: v for k, v in sidecar.items() if k not in known}
+        sidecar_json = {**clean(extra), **Sidecar(**{k: v for k, v in sidecar.items() if k in known}).to_json()}
+    else:
+        sidecar_json = sidecar.to_json()
     path = Path(model_dir) / SIDECAR
-    atomic_write_json(path, sidecar.to_json() if isinstance(sidecar, Sidecar) else sidecar)
+    atomic_write_json(path, sidecar_json)
     return path
 
 

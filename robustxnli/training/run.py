@@ -88,6 +88,24 @@ def _load_phase_data(phase: Phase, cfg: TrainConfig, caveats: list[str], hashes:
     return data
 
 
+# Options that change how a run is executed or kept, not what it learns: a resume may change them.
+EXECUTION_FIELDS = ("data_dir", "keep_checkpoints", "save_steps")
+
+
+def _check_same_training(run: RunDir, cfg: TrainConfig) -> None:
+    """A re-run resumes only the same training; any other option is refused, naming it (nothing is mixed)."""
+    from ..rundir import clean, identity_difference
+
+    before = run.manifest().get("config")
+    if not before:
+        return
+    keep = lambda d: {k: v for k, v in d.items() if k not in EXECUTION_FIELDS}  # noqa: E731
+    problem = identity_difference(keep(before), keep(clean(dataclasses.asdict(cfg))))
+    if problem:
+        raise UserError(f"{run.path} holds a different training run ({problem}); choose another --out, or delete "
+                        "that directory to start over")
+
+
 def train_run(out: str | Path, **kwargs: Any) -> dict[str, Any]:
     """Run (or resume) the phases into ``out``; returns the manifest."""
     from ..offline import prepare
@@ -95,16 +113,18 @@ def train_run(out: str | Path, **kwargs: Any) -> dict[str, Any]:
     prepare()
     from transformers import set_seed
 
-    from ..models.classifier import SIDECAR, count_parameters, read_sidecar, resolve_base_model
+    from ..models.classifier import count_parameters, resolve_base_model
+    from ..models.sidecar import read_sidecar, write_sidecar
     from ..models.encoders import load_tokenizer
 
     run = RunDir(out)
+    base = resolve_base_model(kwargs.get("model") or TrainConfig.model)
+    cfg = resolve_config(kwargs, _encoder_depth(base) if kwargs.get("preset", "default") != "default" else None)
+    _check_same_training(run, cfg)
     done = run.manifest()
     if done.get("status") == "done" and (run.path / "model" / "config.json").exists():
         print(f"robustxnli: {run.path} is already trained; nothing to do")
         return done
-    base = resolve_base_model(kwargs.get("model") or TrainConfig.model)
-    cfg = resolve_config(kwargs, _encoder_depth(base) if kwargs.get("preset", "default") != "default" else None)
     base_side = read_sidecar(base)
     caveats = list(base_side.get("caveats", []))
     tasks = cfg.intermediate_tasks()
@@ -143,7 +163,7 @@ def train_run(out: str | Path, **kwargs: Any) -> dict[str, Any]:
                     "preset": cfg.preset, "method": cfg.method, "caveats": sorted(set(caveats)),
                     "train_run": str(run.path), **{k: v for k, v in extras.items() if k != "phase"},
                 }
-                (model_dir / SIDECAR).write_text(json.dumps(sidecar, indent=2, ensure_ascii=False))
+                write_sidecar(model_dir, sidecar)
             if main:
                 (phase_dir / "DONE").write_text(json.dumps({"seconds": result.seconds, "steps": result.steps,
                                                             **extras.get("phase", {})}))
