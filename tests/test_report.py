@@ -280,3 +280,18 @@ def test_contrast_section_by_size_and_regime(tmp_path):
     assert "S · baseline" in header and "L · SQuAD" in header
     for row in ("| colour |", "| synonym |", "| all contradiction pairs |", "| all entailment pairs |"):
         assert row in sec
+
+
+def test_markdown_shows_manifest_strings_literally():
+    """report.md: a tag from a manifest or data is text, and a recorded command cannot close its code fence."""
+    import pandas as pd
+
+    from robustxnli.report.render import Section, to_markdown
+
+    evil = "<script>alert(1)</script>"
+    md = to_markdown("t", [Section("s", paragraphs=[evil], bullets=[f"model {evil}"],
+                                   tables=[(evil, pd.DataFrame({"a|b": [evil], "c": ["x|y"]}))],
+                                   code=["robustxnli evaluate --out '```'", evil])])
+    assert "<script" not in md.replace(evil, "", 1)  # only the line inside the code block keeps it
+    assert md.count("````") == 2 and "x\\|y" in md and "a\\|b" in md and "&lt;script&gt;" not in md  # '>' stays
+    assert md.count("&lt;script>") == 4

@@ -50,12 +50,26 @@ def fmt_params(x: float) -> str:
     return str(int(x))
 
 
+def _md(text: object) -> str:
+    """Text from manifests and data as Markdown that shows it literally: no tag a viewer would render."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;")
+
+
 def _md_table(df: pd.DataFrame) -> str:
-    cols = [str(c) for c in df.columns]
+    def cell(v: object) -> str:
+        return _md(v).replace("|", "\\|").replace("\n", " ")
+
+    cols = [cell(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
     return "\n".join(lines)
+
+
+def _md_fence(code: list[str]) -> str:
+    """A code fence longer than any backtick run inside, so a recorded command cannot close it."""
+    longest = max((len(run) for line in code for run in re.findall("`+", line)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def to_markdown(title: str, sections: list[Section]) -> str:
@@ -63,19 +77,20 @@ def to_markdown(title: str, sections: list[Section]) -> str:
     for s in sections:
         out += [f"## {s.title}", ""]
         for p in s.paragraphs:
-            out += [p, ""]
+            out += [_md(p), ""]
         for b in s.bullets:
-            out.append(f"- {b}")
+            out.append(f"- {_md(b)}")
         if s.bullets:
             out.append("")
         for cap, df in s.tables:
             if df.empty:
                 continue
-            out += [f"**{cap}**", "", _md_table(df), ""]
+            out += [f"**{_md(cap)}**", "", _md_table(df), ""]
         for cap, name, _ in s.figures:
-            out += [f"![{cap}](figures/{name})", "", f"*{cap}*", ""]
+            out += [f"![{_md(cap)}](figures/{name})", "", f"*{_md(cap)}*", ""]
         if s.code:
-            out += ["```", *s.code, "```", ""]
+            fence = _md_fence(s.code)
+            out += [fence, *s.code, fence, ""]
     return "\n".join(out)
 
 
