@@ -10,7 +10,9 @@ Replaced (not just hidden):
 * Trainer's per-step dicts and its final ``train_samples_per_second`` (which counts robustxnli's pre-built
   batches, not pairs) -> one line per log step, and "N pairs in S s = P pairs/s".
 Dropped: torch's DataLoader ``pin_memory`` UserWarning on machines without an accelerator (its
-``super().__init__(loader)`` source line goes with it); datasets' progress bars.
+``super().__init__(loader)`` source line goes with it); datasets' progress bars; TextAttack's "Unknown if model of
+class X compatible with goal function Y" (robustxnli's wrapper returns XNLI-ordered probabilities, which its tests
+check against the goal function).
 """
 
 from __future__ import annotations
@@ -64,6 +66,15 @@ class _WeightsFilter(logging.Filter):
             return True
         note(line)
         return False
+
+
+class _DropFilter(logging.Filter):
+    def __init__(self, pattern: str):
+        super().__init__()
+        self.pattern = re.compile(pattern)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self.pattern.search(record.getMessage())
 
 
 def _pairs(batches: Any) -> list[int]:
@@ -149,6 +160,8 @@ def install(verbose_mode: bool = False) -> None:
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
     logging.getLogger("datasets").setLevel(logging.ERROR)
     logging.getLogger("transformers.modeling_utils").addFilter(_WeightsFilter())
+    logging.getLogger("textattack.shared.utils.install").addFilter(_DropFilter(  # TextAttack's own logger
+        r"^Unknown if model .* compatible with .*goal function"))
     if "transformers.trainer_callback" in sys.modules:
         _patch_trainer_log(sys.modules["transformers.trainer_callback"])
     else:

@@ -74,6 +74,7 @@ class EvalRecord(_Row):
     pred: int
     correct: bool
     probs: list[float]
+    pred3: int | None = None  # a two-way set (own data): ``pred`` is two-way, this the three-way argmax
 
 
 @dataclass
@@ -114,7 +115,24 @@ class HansRecord(_Row):
     probs: list[float]
 
 
-RECORDS = {c.kind: c for c in (EvalRecord, AttackRecord, HansRecord)}
+@dataclass
+class ContrastRecord(_Row):
+    kind: ClassVar[str] = "contrast"
+    read_fields: ClassVar[tuple[str, ...]] = ("id", "lang", "label", "category", "correct")
+    id: str
+    lang: str
+    label: int
+    category: str
+    relation: str
+    swap: list[str]
+    premise: str
+    hypothesis: str
+    pred: int
+    correct: bool
+    probs: list[float]
+
+
+RECORDS = {c.kind: c for c in (EvalRecord, AttackRecord, HansRecord, ContrastRecord)}
 
 
 def robust_correct(record: dict[str, Any]) -> bool:

@@ -104,8 +104,15 @@ def test_evaluate_per_category_and_resume(tmp_path):
     assert len((out / "records.jsonl").read_text().splitlines()) == n  # resumed: nothing predicted twice
     from robustxnli.errors import UserError
 
-    with pytest.raises(UserError, match="different contrast run"):
-        evaluate_contrast(AlwaysEntails(), "de", n_per_category=6, seed=0, out_dir=out)
+    with pytest.raises(UserError, match="n_per_category: 5 there, 4 now"):  # a smaller n would mix runs
+        evaluate_contrast(AlwaysEntails(), "de", n_per_category=4, seed=0, out_dir=out)
+    with pytest.raises(UserError, match="generation seed"):
+        evaluate_contrast(AlwaysEntails(), "de", n_per_category=5, seed=1, out_dir=out)
+    s6 = evaluate_contrast(AlwaysEntails(), "de,zh", n_per_category=6, seed=0, out_dir=out)  # a larger n extends
+    ids = [json.loads(line)["id"] for line in (out / "records.jsonl").read_text().splitlines()]
+    assert len(ids) > n and len(ids) == len(set(ids)) and s6["n"]["de"]["colour"] == 6
+    evaluate_contrast(AlwaysEntails(), "de", n_per_category=4, seed=0, out_dir=out, overwrite=True)
+    assert len((out / "records.jsonl").read_text().splitlines()) < n  # --overwrite starts over
 
 
 def _cli() -> list[str]:

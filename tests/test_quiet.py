@@ -42,6 +42,30 @@ def test_filter_replaces_the_transformers_message(capsys):
     assert "note: BertForSequenceClassification on multilingual-e5-small-L3: fresh" in capsys.readouterr().err
 
 
+def test_textattack_compatibility_notice_is_dropped():
+    """TextAttack's "Unknown if model ... compatible with goal function" on its own logger never reaches a
+    handler once quiet is installed; its other messages do."""
+    import textattack  # noqa: F401  (configures TextAttack's logger, as an attack run does)
+
+    quiet.install()
+    log = logging.getLogger("textattack.shared.utils.install")
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(record.getMessage())
+
+    keep = Keep()
+    log.addHandler(keep)
+    try:
+        log.warning("Unknown if model of class <class 'robustxnli.models.pair.BiEncoderNLI'> compatible with goal "
+                    "function <class 'textattack.goal_functions.UntargetedClassification'>.")
+        log.warning("another TextAttack message")
+    finally:
+        log.removeHandler(keep)
+    assert seen == ["another TextAttack message"]
+
+
 def test_pairs_counts_rows_of_prebuilt_batches():
     import torch
 

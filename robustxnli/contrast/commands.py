@@ -20,7 +20,8 @@ def contrast(
     n_per_category: int = typer.Option(100, help="Distinct pairs per category (fewer when a category has fewer)."),
     seed: int = typer.Option(0, help="Generation seed."),
     out: Optional[Path] = typer.Option(None, help="Run directory (default runs/contrast-<model>)."),
-    batch_size: int = typer.Option(64),
+    batch_size: int = typer.Option(64, help="Pairs per forward pass."),
+    overwrite: bool = typer.Option(False, help="Start the run directory over instead of resuming it."),
 ) -> None:
     """Evaluate a checkpoint three-way on generated contrast sets; prints accuracy per category and language."""
     if ctx.invoked_subcommand is not None:
@@ -29,10 +30,18 @@ def contrast(
 
     if not model:
         raise UserError("--model is required (or use `robustxnli contrast generate` / `list`)")
+    from .. import validate
     from .evaluate import contrast_run
+    from .generate import parse_contrast_langs
 
     out = out or Path("runs") / f"contrast-{Path(model).name}"
-    summary = contrast_run(model, out, lang, n_per_category, seed, batch_size)
+    parse_contrast_langs(lang)  # every argument is checked before the model loads or a file is written
+    validate.positive("--n-per-category", n_per_category, allow_none=False)
+    validate.seed("--seed", seed)
+    validate.positive("--batch-size", batch_size, allow_none=False)
+    validate.out_dir("--out", out)
+    validate.checkpoint("--model", model)
+    summary = contrast_run(model, out, lang, n_per_category, seed, batch_size, overwrite=overwrite)
     print_summary(summary)
     typer.echo(f"run dir: {out}")
 

@@ -12,6 +12,7 @@ import numpy as np
 from ..perclass import per_class_by_lang
 from ..progress import progress_bar
 from ..rundir import RunDir, file_sha256, truncate_torn_tail
+from ..schema import ContrastRecord, Identity, read_records
 from .generate import CATEGORIES, ENTAILMENT, LANG_DIR, generate, parse_contrast_langs
 
 
@@ -39,36 +40,55 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def evaluate_contrast(classifier, lang: str | Sequence[str], n_per_category: int = 100, seed: int = 0,
-                      out_dir: str | Path | None = None, batch_size: int = 64) -> dict[str, Any]:
+                      out_dir: str | Path | None = None, batch_size: int = 64, overwrite: bool = False
+                      ) -> dict[str, Any]:
     """Generate the contrast set(s) for ``lang`` and evaluate ``classifier`` three-way; writes a run dir (kind
-    "contrast") when ``out_dir`` is given. Records already there are not predicted again."""
-    from ..errors import UserError
+    "contrast") when ``out_dir`` is given. Records already there are not predicted again; a run dir of another
+    model, seed or language-file version is refused (``overwrite`` starts over), a larger n extends it."""
+    from .. import validate
+    from ..models.fingerprint import model_fingerprint
 
     langs = parse_contrast_langs(lang)
-    run = RunDir(out_dir) if out_dir is not None else None
+    validate.positive("--n-per-category", n_per_category, allow_none=False)
+    validate.seed("--seed", seed)
+    validate.positive("--batch-size", batch_size, allow_none=False)
     fields = classifier.manifest_fields() if hasattr(classifier, "manifest_fields") else {}
+    run = None
     existing: list[dict[str, Any]] = []
-    if run is not None:
+    if out_dir is not None:
+        validate.out_dir("--out", out_dir)
         hashes = {f"contrast/languages/{c}.yaml": file_sha256(LANG_DIR / f"{c}.yaml") for c in langs}
-        old = run.manifest()
-        for key, value in {"kind": "contrast", "checkpoint": fields.get("checkpoint"), "contrast_seed": seed,
-                           "n_per_category": n_per_category}.items():
-            if old and key in old and old[key] != value:
-                raise UserError(f"{run.path} holds a different contrast run ({key}: {old[key]!r} there, {value!r} "
-                                "now); choose another --out")
-        for path, sha in hashes.items():
-            if old.get("data_sha256", {}).get(path, sha) != sha:
-                raise UserError(f"{run.path} was made from another version of {path}; choose another --out")
+        model_path, model_sha = model_fingerprint(str(fields.get("checkpoint") or getattr(classifier, "name", "?")))
+        identity = Identity(kind="contrast", model=model_path, model_sha256=model_sha, split="generated",
+                            data_sha256={c: hashes[f"contrast/languages/{c}.yaml"] for c in langs}, langs=langs,
+                            limit=n_per_category, seed=seed).to_json()
+        run = RunDir(out_dir)
+        run.check_identity(identity, overwrite, names={"limit": "n_per_category", "seed": "generation seed"})
+        old = run.manifest()  # a larger n extends the run: each category's first n pairs do not depend on n
+        identity["langs"] = list(dict.fromkeys([*(old.get("identity", {}).get("langs") or []), *langs]))
+        identity["data_sha256"] = {**(old.get("identity", {}).get("data_sha256") or {}), **identity["data_sha256"]}
         run.write_manifest(kind="contrast", langs=langs, seed=fields.get("seed"), contrast_seed=seed,
-                           n_per_category=n_per_category, split="generated",
+                           n_per_category=n_per_category, split="generated", identity=identity, status="running",
                            data_sha256={**old.get("data_sha256", {}), **hashes},
                            **{k: v for k, v in fields.items() if k != "seed"})
         truncate_torn_tail(run.records_path)
-        existing = run.read_records()
+        existing = list(read_records(run.records_path, "contrast"))
+    try:
+        return _evaluate(classifier, run, existing, langs, n_per_category, seed, batch_size)
+    except BaseException as err:
+        if run is not None:
+            run.fail(err)
+        raise
+
+
+def _evaluate(classifier, run: RunDir | None, existing: list[dict[str, Any]], langs: list[str],
+              n_per_category: int, seed: int, batch_size: int) -> dict[str, Any]:
     start = time.time()
+    sets = {c: generate(c, n_per_category, seed) for c in langs}
+    wanted = {r["id"] for rows in sets.values() for r in rows}
     done = {r["id"] for r in existing}
-    todo = {c: [r for r in generate(c, n_per_category, seed) if r["id"] not in done] for c in langs}
-    records = [r for r in existing if r["lang"] in langs]
+    todo = {c: [r for r in rows if r["id"] not in done] for c, rows in sets.items()}
+    records = [r for r in existing if r["lang"] in langs and r["id"] in wanted]
     with progress_bar(f"contrast sets, {len(langs)} language(s)", sum(map(len, todo.values()))) as advance:
         for code, rows in todo.items():
             if not rows:
@@ -76,8 +96,8 @@ def evaluate_contrast(classifier, lang: str | Sequence[str], n_per_category: int
             probs = classifier.predict_proba([r["premise"] for r in rows], [r["hypothesis"] for r in rows],
                                              batch_size=batch_size)
             advance(len(rows))
-            new = [{**r, "pred": int(p.argmax()), "correct": bool(int(p.argmax()) == r["label"]),
-                    "probs": [round(float(x), 6) for x in p]} for r, p in zip(rows, probs)]
+            new = [ContrastRecord(**r, pred=int(p.argmax()), correct=bool(int(p.argmax()) == r["label"]),
+                                  probs=[round(float(x), 6) for x in p]).to_json() for r, p in zip(rows, probs)]
             if run is not None:
                 run.append_records(new)
             records.extend(new)
@@ -89,9 +109,10 @@ def evaluate_contrast(classifier, lang: str | Sequence[str], n_per_category: int
 
 
 def contrast_run(model: str, out: str | Path, lang: str | Sequence[str] = "en", n_per_category: int = 100,
-                 seed: int = 0, batch_size: int = 64, label_order: list[str] | None = None) -> dict[str, Any]:
+                 seed: int = 0, batch_size: int = 64, label_order: list[str] | None = None,
+                 overwrite: bool = False) -> dict[str, Any]:
     """Sweep/CLI cell: load ``model`` and evaluate it on the contrast set(s) into the run dir ``out``."""
     from ..models import load_classifier
 
     return evaluate_contrast(load_classifier(model, label_order=label_order), lang, n_per_category, seed, out,
-                             batch_size)
+                             batch_size, overwrite)

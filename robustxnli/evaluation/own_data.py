@@ -13,6 +13,7 @@ import numpy as np
 from ..data.user import UserData, load_user_data, select_langs
 from ..progress import progress_bar
 from ..rundir import RunDir, truncate_torn_tail
+from .run import accuracy_by_lang
 
 
 def predictions(probs: np.ndarray, two_way: bool) -> np.ndarray:
@@ -32,7 +33,7 @@ def evaluate_data_run(model: str, out: str | Path, data: UserData | str | dict[s
     from ..models import load_classifier
     from ..models.fingerprint import model_fingerprint
     from ..rundir import data_fingerprint
-    from ..schema import Identity, read_records
+    from ..schema import EvalRecord, Identity, read_records
 
     data = data if isinstance(data, UserData) else load_user_data(data)
     codes = select_langs(data, langs)
@@ -61,18 +62,15 @@ def evaluate_data_run(model: str, out: str | Path, data: UserData | str | dict[s
             probs = clf.predict_proba([e.premise for e in examples], [e.hypothesis for e in examples],
                                       batch_size=batch_size, progress=advance)
             preds = predictions(probs, data.two_way)
-            run.append_records(
-                {"id": e.id, "lang": lang, "label": e.label, "pred": int(p), "pred3": int(pr.argmax()),
-                 "correct": bool(p == e.label), "probs": [round(float(x), 6) for x in pr],
-                 **data.extra.get(e.id, {})}
+            run.append_records(  # the user's extra columns are kept beside the record's own fields
+                {**data.extra.get(e.id, {}),
+                 **EvalRecord(id=e.id, lang=lang, label=e.label, pred=int(p), correct=bool(p == e.label),
+                              probs=[round(float(x), 6) for x in pr], pred3=int(pr.argmax())).to_json()}
                 for e, p, pr in zip(examples, preds, probs))
     wanted = {(lang, str(e.id)) for lang in codes for e in data.for_lang(lang, limit)}
     records = [r for r in read_records(run.records_path, "evaluate") if (r["lang"], str(r["id"])) in wanted]
-    acc: dict[str, list[bool]] = {}
-    for r in records:
-        acc.setdefault(r["lang"], []).append(bool(r["correct"]))
-    summary = {"accuracy": {k: float(np.mean(acc[k])) for k in codes if k in acc},
-               "n": {k: len(acc[k]) for k in codes if k in acc},
+    acc, n = accuracy_by_lang(records)
+    summary = {"accuracy": {k: acc[k] for k in codes if k in acc}, "n": {k: n[k] for k in codes if k in n},
                "data": data.name, "labels": data.labels, "skipped_rows": len(data.skipped), "split": "data"}
     summary["average"] = float(np.mean(list(summary["accuracy"].values())))
     run.write_summary(summary)

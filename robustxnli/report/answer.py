@@ -142,9 +142,9 @@ def answer_parts(result: StiltsResult, regimes: list[str], conditions: list[str]
         counts = acc[acc.lang == ALL_LANGS].groupby("condition").n_examples.max()
         attacked_c = [c for c in counts.index if c not in ("clean", ADVERSARIAL)]
         if "clean" in counts and attacked_c and counts["clean"] != counts[attacked_c].max():
-            details.append(f"Clean accuracy rests on {int(counts['clean'])} example evaluations per cell, the attacks "
-                           f"on at most {int(counts[attacked_c].max())}: the clean and adversarial benefits are "
-                           "measured on different example sets unless the evaluate and attack limits match.")
+            details.append(f"The benefits rest on at most {int(counts[attacked_c].max())} attacked examples per cell, "
+                           "clean and adversarial on the same ones (stats.clean_on_attacked_ids); the clean accuracy "
+                           f"tables use all {int(counts['clean'])}.")
     if len(intermediates) == 1:  # one regime: drop the "ANLI: " prefix from the verdict
         verdicts = [re.sub(r"^[^:]+: ", "", verdicts[0], count=1)]
         verdicts[0] = verdicts[0][:1].upper() + verdicts[0][1:]
