@@ -41,9 +41,10 @@ def diff_html(old: str, new: str) -> tuple[str, str]:
 
 
 def diff_markdown(old: str, new: str) -> str:
-    """``new`` with changes shown as ~~old~~ **new** (markdown special characters escaped)."""
+    """``new`` with changes shown as ~~old~~ **new** (markdown emphasis characters escaped; ``<`` is escaped once,
+    for every report.md string, by ``report.render.to_markdown``)."""
     def md(s: str) -> str:
-        return regex.sub(r"([\\`*_~\[\]<>|])", r"\\\1", s)
+        return regex.sub(r"([\\`*_~\[\]|])", r"\\\1", s)
 
     a, b = tokens(old), tokens(new)
     out: list[str] = []
