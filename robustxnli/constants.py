@@ -57,3 +57,24 @@ def parse_lang_code(code: str, where: str = "--lang") -> str:
 def lang_name(code: str) -> str:
     """'de' -> 'German'; a code without a name here (any ISO 639 code of the user's data) is shown as itself."""
     return LANG_NAMES.get(code, code)
+
+
+def parse_covered_langs(value: str | list[str] | tuple[str, ...], have: list[str], what: str) -> list[str]:
+    """'de' | 'de,ru' | a list | 'all-covered' (or 'all') -> codes among ``have``, the languages with a data file
+    for ``what`` (e.g. "HANS-style data"); anything else is a UserError listing what is covered."""
+    from .errors import UserError
+
+    items = [value] if isinstance(value, str) else list(value)
+    out: list[str] = []
+    for item in items:
+        for code in str(item).split(","):
+            code = code.strip().lower()
+            if code in ("all", "all-covered"):
+                out.extend(have)
+            elif code in have:
+                out.append(code)
+            elif code:
+                raise UserError(f"no {what} for {code!r}; covered: all-covered, {', '.join(have)}")
+    if not out:
+        raise UserError(f"no language given; covered: all-covered, {', '.join(have)}")
+    return list(dict.fromkeys(out))

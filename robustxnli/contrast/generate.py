@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from ..constants import parse_covered_langs
 from ..errors import UserError
 from ..hans.grammar import Entry, Grammar, GrammarError
 
@@ -131,21 +132,7 @@ def load_language(lang: str) -> ContrastSpec:
 
 def parse_contrast_langs(langs: str | list[str] | tuple[str, ...]) -> list[str]:
     """'de', 'de,ru', a list, or 'all-covered'."""
-    items = [langs] if isinstance(langs, str) else list(langs)
-    have = available_languages()
-    out: list[str] = []
-    for item in items:
-        for code in str(item).split(","):
-            code = code.strip().lower()
-            if code in ("all", "all-covered"):
-                out.extend(have)
-            elif code in have:
-                out.append(code)
-            elif code:
-                raise UserError(f"no contrast-set data for {code!r}; covered: all-covered, {', '.join(have)}")
-    if not out:
-        raise UserError(f"no language given; covered: all-covered, {', '.join(have)}")
-    return list(dict.fromkeys(out))
+    return parse_covered_langs(langs, available_languages(), "contrast-set data")
 
 
 def generate(lang: str, n_per_category: int = 100, seed: int = 0,

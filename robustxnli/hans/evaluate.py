@@ -9,6 +9,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..constants import parse_covered_langs
 from ..progress import progress_bar
 from ..rundir import RunDir, file_sha256, truncate_torn_tail
 from ..schema import HansRecord, HansSummary, Identity, read_records
@@ -25,23 +26,7 @@ def two_way(probs: np.ndarray) -> np.ndarray:
 
 def parse_hans_langs(langs: str | Sequence[str]) -> list[str]:
     """'de', 'de,fr', ['de', 'ru'] or 'all-covered' (every language with a data file)."""
-    from ..errors import UserError
-
-    items = [langs] if isinstance(langs, str) else list(langs)
-    out: list[str] = []
-    have = available_languages()
-    for item in items:
-        for code in str(item).split(","):
-            code = code.strip().lower()
-            if code in ("all-covered", "all"):
-                out.extend(have)
-            elif code in have:
-                out.append(code)
-            elif code:
-                raise UserError(f"no HANS-style data for {code!r}; covered: all-covered, {', '.join(have)}")
-    if not out:
-        raise UserError(f"no language given; covered: all-covered, {', '.join(have)}")
-    return list(dict.fromkeys(out))
+    return parse_covered_langs(langs, available_languages(), "HANS-style data")
 
 
 def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
