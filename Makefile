@@ -36,7 +36,7 @@ demo: setup
 test: setup lexicons
 	ROBUSTXNLI_PROGRESS=0 $(BIN)/python -m pytest -p no:cacheprovider
 
-# Fails on a file:// URL or an absolute machine path in any install input (also run by .ci/run and setup).
+# Fails on a file-scheme URL or an absolute machine path in any install input (also run by .ci/run and setup).
 check-install:
 	$(PYTHON) scripts/check_install_inputs.py
 

@@ -159,30 +159,36 @@ class RunDir:
 
     # identity ----------------------------------------------------------------------------------------------
     def check_identity(self, identity: dict[str, Any], overwrite: bool = False,
-                       names: dict[str, str] | None = None) -> None:
+                       names: dict[str, str] | None = None) -> dict[str, Any]:
         """Refuse to resume a directory that holds another run's work; ``overwrite`` clears our files first.
 
         ``identity`` is :class:`~robustxnli.schema.Identity` as JSON. ``limit`` may grow (None = no limit), and
-        ``langs`` / ``data_sha256`` may gain entries (new languages); any other difference is refused."""
+        ``langs`` / ``data_sha256`` may gain entries (new languages); any other difference is refused. Returns the
+        identity to record: ``identity`` plus the languages and data hashes of the run it resumes."""
         if overwrite:
             self.clear()
-            return
+            return identity
         if not self.manifest_path.exists():
             if self.records_path.exists() and self.records_path.stat().st_size:
                 raise UserError(f"{self.path} holds records.jsonl but no manifest.json: not a run this command can "
                                 "resume; pass --overwrite to start over there, or choose another --out")
-            return
-        old = self.manifest()
-        before = old.get("identity")
+            return identity
+        before = self.manifest().get("identity")
         if before is None:
             if self.records_path.exists() and self.records_path.stat().st_size:
                 raise UserError(f"{self.path} holds a run from an older robustxnli (no identity in its manifest); "
                                 "pass --overwrite to start over there, or choose another --out")
-            return
+            return identity
         problem = identity_difference(before, identity, names or {})
         if problem:
             raise UserError(f"{self.path} holds a different run ({problem}); pass --overwrite to start over there, "
                             "or choose another --out")
+        merged = dict(identity)
+        if isinstance(before.get("langs"), list) and isinstance(identity.get("langs"), list):
+            merged["langs"] = list(dict.fromkeys([*before["langs"], *identity["langs"]]))
+        if isinstance(before.get("data_sha256"), dict) and isinstance(identity.get("data_sha256"), dict):
+            merged["data_sha256"] = {**before["data_sha256"], **identity["data_sha256"]}
+        return merged
 
     def clear(self) -> None:
         """Remove this run's own files (manifest, records, summary) and nothing else."""

@@ -63,10 +63,9 @@ def evaluate_contrast(classifier, lang: str | Sequence[str], n_per_category: int
                             data_sha256={c: hashes[f"contrast/languages/{c}.yaml"] for c in langs}, langs=langs,
                             limit=n_per_category, seed=seed).to_json()
         run = RunDir(out_dir)
-        run.check_identity(identity, overwrite, names={"limit": "n_per_category", "seed": "generation seed"})
-        old = run.manifest()  # a larger n extends the run: each category's first n pairs do not depend on n
-        identity["langs"] = list(dict.fromkeys([*(old.get("identity", {}).get("langs") or []), *langs]))
-        identity["data_sha256"] = {**(old.get("identity", {}).get("data_sha256") or {}), **identity["data_sha256"]}
+        # a larger n extends the run: each category's first n pairs do not depend on n
+        identity = run.check_identity(identity, overwrite, names={"limit": "n_per_category", "seed": "generation seed"})
+        old = run.manifest()
         run.write_manifest(kind="contrast", langs=langs, seed=fields.get("seed"), contrast_seed=seed,
                            n_per_category=n_per_category, split="generated", identity=identity, status="running",
                            data_sha256={**old.get("data_sha256", {}), **hashes},

@@ -71,10 +71,7 @@ def evaluate_run(model: str, out: str | Path, langs: str | Sequence[str] = "all"
     identity = Identity(kind="evaluate", model=model_path, model_sha256=model_sha, data_sha256=per_lang,
                         split=split, langs=codes, limit=limit, label_order=label_order).to_json()
     run = RunDir(out)
-    run.check_identity(identity, overwrite)
-    old = run.manifest().get("identity") or {}
-    identity["langs"] = list(dict.fromkeys([*(old.get("langs") or []), *codes]))
-    identity["data_sha256"] = {**(old.get("data_sha256") or {}), **per_lang}
+    identity = run.check_identity(identity, overwrite)  # with the languages of the run it resumes
     run.write_manifest(kind="evaluate", task="xnli", split=split, langs=codes, limit=limit, batch_size=batch_size,
                        identity=identity, status="running", **clf.manifest_fields())
     try:

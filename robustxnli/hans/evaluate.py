@@ -83,10 +83,9 @@ def evaluate_hans(classifier, lang: str | Sequence[str], n_per_subcase: int = 10
                             data_sha256={code: hashes[f"hans/languages/{code}.yaml"] for code in langs},
                             split="generated", langs=langs, limit=n_per_subcase, seed=seed).to_json()
         run = RunDir(out_dir)
-        run.check_identity(identity, overwrite, names={"limit": "n_per_subcase", "seed": "generation seed"})
-        old = run.manifest()  # a larger n extends the run: each subcase's first n examples do not depend on n
-        identity["langs"] = list(dict.fromkeys([*(old.get("identity", {}).get("langs") or []), *langs]))
-        identity["data_sha256"] = {**(old.get("identity", {}).get("data_sha256") or {}), **identity["data_sha256"]}
+        # a larger n extends the run: each subcase's first n examples do not depend on n
+        identity = run.check_identity(identity, overwrite, names={"limit": "n_per_subcase", "seed": "generation seed"})
+        old = run.manifest()
         run.write_manifest(kind="hans", langs=langs, lang=langs[0] if len(langs) == 1 else None, seed=fields.get(
             "seed"), hans_seed=seed, n_per_subcase=n_per_subcase, split="generated", identity=identity,
             status="running", covered_subcases={code: covered_subcases(code) for code in langs},
