@@ -7,6 +7,8 @@ from typing import Any, List, Optional
 
 import typer
 
+from robustxnli import data_options
+
 from robustxnli.errors import UserError
 
 
@@ -53,15 +55,11 @@ def register(app: typer.Typer) -> None:
                                          "encoder_dir=DIR, search=beam:4."),
         out: Path = typer.Option(Path("runs/attack"), help="Parent directory: one run dir per language × recipe."),
         data_dir: Optional[Path] = typer.Option(None, envvar="ROBUSTXNLI_DATA", help="Data directory (pack layout)."),
-        data: Optional[str] = typer.Option(None, help="Your own NLI set instead of XNLI: a .jsonl/.json/.csv/.tsv "
-                                           "file (premise, hypothesis, label; optional lang, id) or "
-                                           "hub:NAME[:CONFIG][:SPLIT]."),
-        columns: Optional[str] = typer.Option(None, help="With --data: your column names, e.g. "
-                                              "premise=sentence1,hypothesis=sentence2,label=gold."),
-        label_map: Optional[str] = typer.Option(None, help="With --data: your labels, e.g. "
-                                                "yes=entailment,no=non-entailment (two-way sets attack two-way)."),
-        skip_invalid: bool = typer.Option(False, help="With --data: count, report and skip bad rows instead of "
-                                          "stopping at the first."),
+        data: Optional[str] = data_options.data(),
+        columns: Optional[str] = data_options.columns(),
+        label_map: Optional[str] = data_options.label_map("yes=entailment,no=non-entailment (two-way sets attack "
+                                                          "two-way)"),
+        skip_invalid: bool = data_options.skip_invalid(),
         device: Optional[str] = typer.Option(None, help="torch device for the model, e.g. cuda (default cpu)."),
         overwrite: bool = typer.Option(False, "--overwrite", help="Start over in each run dir, discarding what "
                                        "is there."),

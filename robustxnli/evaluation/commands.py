@@ -7,6 +7,8 @@ from typing import List, Optional
 
 import typer
 
+from .. import data_options
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -20,15 +22,11 @@ def register(app: typer.Typer) -> None:
         label_order: Optional[str] = typer.Option(None, help="Model output order when its config names are generic, "
                                                   "e.g. entailment,neutral,contradiction."),
         data_dir: Optional[Path] = typer.Option(None, envvar="ROBUSTXNLI_DATA", help="Data directory (pack layout)."),
-        data: Optional[str] = typer.Option(None, help="Your own NLI set instead of XNLI: a .jsonl/.json/.csv/.tsv "
-                                           "file (premise, hypothesis, label; optional lang, id) or "
-                                           "hub:NAME[:CONFIG][:SPLIT]."),
-        columns: Optional[str] = typer.Option(None, help="With --data: your column names, e.g. "
-                                              "premise=sentence1,hypothesis=sentence2,label=gold."),
-        label_map: Optional[str] = typer.Option(None, help="With --data: your labels, e.g. "
-                                                "yes=entailment,no=non-entailment (two-way sets score as HANS)."),
-        skip_invalid: bool = typer.Option(False, help="With --data: count, report and skip bad rows instead of "
-                                          "stopping at the first."),
+        data: Optional[str] = data_options.data(),
+        columns: Optional[str] = data_options.columns(),
+        label_map: Optional[str] = data_options.label_map("yes=entailment,no=non-entailment (two-way sets score as "
+                                                          "HANS)"),
+        skip_invalid: bool = data_options.skip_invalid(),
         overwrite: bool = typer.Option(False, "--overwrite", help="Start over in --out, discarding the run there."),
     ) -> None:
         """Evaluate a checkpoint on XNLI (or your own set with --data); prints accuracy per language and writes

@@ -7,6 +7,8 @@ from typing import List, Optional
 
 import typer
 
+from .. import data_options
+
 hans_app = typer.Typer(help="HANS-style heuristic challenge sets (McCoy et al. 2019) in many languages.",
                        invoke_without_command=True, no_args_is_help=False)
 
@@ -21,13 +23,12 @@ def hans(
     seed: int = typer.Option(0, help="Generation seed."),
     out: Optional[Path] = typer.Option(None, help="Run directory (default runs/hans-<model>)."),
     batch_size: int = typer.Option(64, help="Pairs per forward pass."),
-    data: Optional[str] = typer.Option(None, help="Evaluate a HANS-style file instead of a generated set: .jsonl/"
-                                       ".json/.csv/.tsv (premise, hypothesis, label 0 entailment / 1 non-entailment "
-                                       "or names; optional lang, id, heuristic, subcase) or hub:NAME[:CONFIG][:SPLIT]."),
-    columns: Optional[str] = typer.Option(None, help="With --data: your column names, e.g. premise=sentence1."),
-    label_map: Optional[str] = typer.Option(None, help="With --data: your labels, e.g. "
-                                            "entailed=entailment,not_entailed=non-entailment."),
-    skip_invalid: bool = typer.Option(False, help="With --data: count, report and skip bad rows."),
+    data: Optional[str] = data_options.data(
+        "Evaluate a HANS-style file instead of a generated set: .jsonl/.json/.csv/.tsv (premise, hypothesis, label 0 "
+        "entailment / 1 non-entailment or names; optional lang, id, heuristic, subcase) or hub:NAME[:CONFIG][:SPLIT]."),
+    columns: Optional[str] = data_options.columns(),
+    label_map: Optional[str] = data_options.label_map("entailed=entailment,not_entailed=non-entailment"),
+    skip_invalid: bool = data_options.skip_invalid(),
     overwrite: bool = typer.Option(False, "--overwrite", help="Start over in --out, discarding the run there."),
     label_order: Optional[str] = typer.Option(None, help="Model output order when its config names are generic, "
                                               "e.g. entailment,neutral,contradiction."),
