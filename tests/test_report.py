@@ -295,3 +295,21 @@ def test_markdown_shows_manifest_strings_literally():
     assert "<script" not in md.replace(evil, "", 1)  # only the line inside the code block keeps it
     assert md.count("````") == 2 and "x\\|y" in md and "a\\|b" in md and "&lt;script&gt;" not in md  # '>' stays
     assert md.count("&lt;script>") == 4
+
+
+def test_study_section_names_each_models_training_choices(hand_runs, tmp_path):
+    """The preset's choices (read from the train manifests) are spelled out once per model in the study section."""
+    config = {"preset": "cpu", "method": "cached-biencoder", "train_layers": 2, "intermediate_epochs": 1.0,
+              "target_epochs": 2.0, "lr": 1e-4, "head_lr": 2e-3, "batch_size": 32, "max_length": 0}
+    write_run(hand_runs / "train-A-squad-1", {**model_manifest("A", 1e7, "squad", 1), "kind": "train",
+                                              "intermediate": "squad", "target": "mnli", "config": config,
+                                              "phase2_facts": {"examples": 1600, "max_length": 128},
+                                              "phase3_facts": {"examples": 8000, "max_length": 96,
+                                                               "train_layers": 2}}, [])
+    build_report([hand_runs], tmp_path / "rep", n_boot=50, leave_out_chance=False)
+    md = (tmp_path / "rep" / "report.md").read_text()
+    study = md.split("## Study", 1)[1].split("\n## ", 1)[0]
+    line = next(l for l in study.splitlines() if "training of" in l)
+    assert "/ squad" in line and "preset cpu" in line and "cached-biencoder" in line
+    assert "top 2 layers trained" in line and "squad 1,600 pairs x 1.0 ep" in line
+    assert "mnli 8,000 pairs x 2.0 ep" in line and "max length 128/96" in line

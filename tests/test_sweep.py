@@ -99,6 +99,9 @@ def test_bad_configs(tmp_path):
         load_config({"models": ["m"], "functions": {"train": "nofunction"}})
     with pytest.raises(UserError, match="does not exist"):
         load_config(tmp_path / "nope.yaml")
+    with pytest.raises(UserError, match="jobs must be a whole number >= 1"):
+        load_config({"models": ["m"], "jobs": 0})
+    assert load_config({"models": ["m"], "jobs": 2}).sweep_hash == load_config({"models": ["m"]}).sweep_hash
 
 
 def test_dry_run_cli(tmp_path, capsys):
@@ -149,6 +152,37 @@ def test_sweep_command_reports_failures(tmp_path):
     (tmp_path / "toy.yaml").write_text(yaml.safe_dump(raw))
     res = sweep(tmp_path / "toy.yaml")
     assert res.ran == ["a2"] and sorted(res.skipped) == ["a1", "root"]
+
+
+def test_local_executor_with_two_jobs_overlaps_cells_and_keeps_dependencies(tmp_path):
+    """--jobs 2 through the installed command: a1..a3 wait for root (count_cell checks), then run two at a time."""
+    raw = toy_config(tmp_path, n=4, sleep=0.5)
+    raw["cells"].append({"name": "late", "fn": TOY, "deps": ["a1"], "kwargs": {
+        "name": "late", "counter": raw["cells"][0]["kwargs"]["counter"], "needs": "@a1"}})
+    (tmp_path / "toy.yaml").write_text(yaml.safe_dump(raw))
+    env = {**os.environ, "ROBUSTXNLI_PROGRESS": "0"}
+    done = subprocess.run(["robustxnli", "sweep", str(tmp_path / "toy.yaml"), "--jobs", "2"], env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "5 ran" in done.stdout
+    lines = [l for l in (tmp_path / "counter.txt").read_text().splitlines() if l]
+    assert lines[:2] == ["start root", "end root"]  # nothing starts before its dependency ends
+    assert lines.index("start late") > lines.index("end a1")
+    running, most = 0, 0
+    for line in lines:
+        running += 1 if line.startswith("start") else -1
+        most = max(most, running)
+    assert most == 2, lines  # two cells at once, never more
+    assert all(cell_state(c) == DONE for c in build_plan(load_config(raw)))
+
+
+def test_two_jobs_block_the_dependents_of_a_failed_cell(tmp_path):
+    raw = toy_config(tmp_path, n=3, fail="a1")
+    counter = raw["cells"][0]["kwargs"]["counter"]
+    raw["cells"].append({"name": "after_a1", "fn": TOY, "deps": ["a1"], "kwargs": {"name": "after_a1",
+                                                                                  "counter": counter}})
+    res = run_plan(build_plan(load_config(raw)), "local", jobs=2)
+    assert list(res.failed) == ["a1"] and res.blocked == ["after_a1"] and sorted(res.ran) == ["a2", "root"]
 
 
 def test_killed_sweep_resumes_without_recomputing(tmp_path):

@@ -119,6 +119,12 @@ def _figures(acc, stilts, hans_s, conditions) -> list[tuple[str, str, bytes]]:
     return [(c, n, p) for c, n, p in figs if p is not None]
 
 
+def _label_of(key: str, labels: dict[str, str]) -> str:
+    """'<model description> / <regime>' with the description shortened to its label."""
+    size, _, regime = key.rpartition(" / ")
+    return f"{labels.get(size, size)} / {regime}"
+
+
 def _pivot(df: pd.DataFrame, index: list[str], columns: str, cell) -> pd.DataFrame:
     """Display table: one formatted string per cell; missing combinations become "—"."""
     if df.empty:
@@ -145,6 +151,8 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
                                                   conditions else ""),
         f"languages: {', '.join(f'{l} ({LANG_NAMES.get(l, l)})' for l in langs)}",
         "runs read: " + ", ".join(f"{k} {v}" for k, v in prov["n_runs"].items()),
+        *[f"training of {_label_of(key, labels)}: {'; '.join(choices)}" for key, choices in
+          prov.get("training", {}).items()],
     ])
     if prov["skipped"]:
         overview.bullets.append(f"{len(prov['skipped'])} run dir(s) ignored (not done): " + "; ".join(

@@ -178,14 +178,43 @@ def own_data_tag(manifest: dict[str, Any]) -> str:
     return f"@{data['name']}" if isinstance(data, dict) and data.get("name") else ""
 
 
+def training_choices(m: dict[str, Any]) -> str:
+    """One line naming what a train run chose (preset, method, layers trained, data, epochs, rates, lengths)."""
+    c = m.get("config") or {}
+    if not c:
+        return ""
+    parts = [f"preset {c.get('preset', 'default')}"]
+    if c.get("method"):
+        parts.append(str(c["method"]))
+    f2, f3 = m.get("phase2_facts") or {}, m.get("phase3_facts") or {}
+    if f3.get("train_layers") or c.get("train_layers"):
+        parts.append(f"top {f3.get('train_layers') or c.get('train_layers')} layers trained")
+    if m.get("intermediate") and m.get("intermediate") != "none":
+        n = f2.get("examples") or c.get("intermediate_limit")
+        parts.append(f"{m['intermediate']} {n:,} pairs x {c.get('intermediate_epochs')} ep" if isinstance(n, int)
+                     else f"{m['intermediate']} x {c.get('intermediate_epochs')} ep")
+    n = f3.get("examples") or c.get("target_limit")
+    parts.append(f"{m.get('target', c.get('target', 'mnli'))} " + (f"{n:,} pairs " if isinstance(n, int) else "")
+                 + f"x {c.get('target_epochs')} ep")
+    parts.append(f"lr {c.get('lr')}" + (f" / head {c['head_lr']}" if c.get("head_lr") else ""))
+    parts.append(f"batch {c.get('batch_size')}")
+    lengths = [str(f["max_length"]) for f in (f2, f3) if f.get("max_length")]
+    parts.append("max length " + ("/".join(lengths) if lengths else str(c.get("max_length"))))
+    return ", ".join(parts)
+
+
 def provenance(runset: RunSet) -> dict[str, Any]:
     """Commands, caveats and library versions collected from every manifest."""
     commands: list[str] = []
     caveats: dict[str, int] = {}
     versions: dict[str, set[str]] = {}
     own: dict[str, str] = {}  # the user's own data sets: name -> sha256
+    training: dict[str, set[str]] = {}  # model label / regime -> the training choices its runs made
     for run in runset.runs:
         m = run.manifest
+        if run.kind == "train" and training_choices(m):
+            key = f"{m.get('model_label') or m.get('base_model')} / {m.get('regime', '')}"
+            training.setdefault(key, set()).add(training_choices(m))
         cmd = m.get("command")
         if isinstance(cmd, list):
             cmd = " ".join(map(str, cmd))
@@ -207,6 +236,7 @@ def provenance(runset: RunSet) -> dict[str, Any]:
         "caveats": caveats,
         "versions": {k: sorted(v) for k, v in sorted(versions.items())},
         "own_data": own,
+        "training": {k: sorted(v) for k, v in sorted(training.items())},
         "n_runs": {k: len(runset.of_kind(k)) for k in ("train", "evaluate", "attack", "hans")},
         "skipped": [(str(p), why) for p, why in runset.skipped],
     }

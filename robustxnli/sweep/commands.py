@@ -17,6 +17,9 @@ def register(app: typer.Typer) -> None:
         executor: Optional[str] = typer.Option(None, help="local (sequential), ray or slurm (submitit); default "
                                                           "from the YAML, else local."),
         out: Optional[Path] = typer.Option(None, help="Root of the run dirs (default: out_dir in the YAML)."),
+        jobs: Optional[int] = typer.Option(None, min=1, help="local executor: cells run at once, each in its own "
+                                           "process (default: jobs in the YAML, else 1). Give each "
+                                           "OMP_NUM_THREADS=cores/jobs."),
         allow_functions: bool = typer.Option(False, "--allow-functions", help="Let the YAML's `functions:` and "
                                              "`cells: fn:` call any importable function (runs that code)."),
     ) -> None:
@@ -33,7 +36,7 @@ def register(app: typer.Typer) -> None:
 
         validate.in_file("sweep config", config)
         validate.out_dir("--out", out)
-        res = run_sweep(config, dry_run, executor, out, command=COMMAND, allow_functions=allow_functions)
+        res = run_sweep(config, dry_run, executor, out, command=COMMAND, allow_functions=allow_functions, jobs=jobs)
         if not dry_run:
             typer.echo(f"sweep: {res.summary()}")
             typer.echo(f"next: robustxnli report {out or '<out_dir>'} --out reports/<name> --sweep-config {config}")

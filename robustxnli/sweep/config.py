@@ -49,7 +49,7 @@ DEFAULT_FUNCTIONS = {
 # Cell functions a sweep may call without --allow-functions (any other 'module:function' runs arbitrary code).
 REGISTERED_FUNCTIONS = frozenset({*DEFAULT_FUNCTIONS.values(), "robustxnli.sweep.toy:count_cell"})
 # Keys that say where/how to run, not what: they do not change the sweep hash.
-EXECUTION_KEYS = ("out_dir", "executor", "slurm", "ray", "cost", "name")
+EXECUTION_KEYS = ("out_dir", "executor", "jobs", "slurm", "ray", "cost", "name")
 KNOWN_KEYS = {"models", "regimes", "seeds", "langs", "recipes", "hans", "contrast", "split", "per_language", "data_dir",
               "data", "train",
               "evaluate", "attack", "functions", "cells", *EXECUTION_KEYS}
@@ -77,6 +77,7 @@ class SweepConfig:
     extra_cells: list[dict[str, Any]] = field(default_factory=list)
     out_dir: str = "runs/sweep"
     executor: str = "local"
+    jobs: int = 1  # local executor: cells run at once (worker processes)
     slurm: dict[str, Any] = field(default_factory=dict)
     ray: dict[str, Any] = field(default_factory=dict)
     cost: dict[str, Any] = field(default_factory=dict)
@@ -200,6 +201,9 @@ def load_config(path: str | Path | dict[str, Any], allow_functions: bool = False
     executor = str(raw.get("executor", "local"))
     if executor not in ("local", "ray", "slurm"):
         raise UserError(f"{where}: executor must be local, ray or slurm, got {executor!r}")
+    jobs = raw.get("jobs", 1)
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise UserError(f"{where}: jobs must be a whole number >= 1 (local worker processes), got {jobs!r}")
     default_out = f"runs/{raw.get('name') or (where.stem if where else 'sweep')}"
     return SweepConfig(
         path=where, raw=raw, name=str(raw.get("name") or (where.stem if where else "sweep")), models=models,
@@ -207,7 +211,7 @@ def load_config(path: str | Path | dict[str, Any], allow_functions: bool = False
         split=str(raw.get("split", "dev")), per_language=bool(raw.get("per_language", False)),
         data_dir=raw.get("data_dir"), data=data, train=dict(raw.get("train") or {}), evaluate=dict(raw.get("evaluate") or {}),
         attack=dict(raw.get("attack") or {}), functions=functions, extra_cells=extra,
-        out_dir=str(raw.get("out_dir") or default_out), executor=executor, slurm=dict(raw.get("slurm") or {}),
+        out_dir=str(raw.get("out_dir") or default_out), executor=executor, jobs=jobs, slurm=dict(raw.get("slurm") or {}),
         ray=dict(raw.get("ray") or {}), cost=dict(raw.get("cost") or {}), contrast=contrast,
     )
 

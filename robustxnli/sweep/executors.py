@@ -109,6 +109,49 @@ def run_local(cells: Sequence[Cell], sweep: dict[str, Any] | None = None,
     return res
 
 
+def run_local_parallel(cells: Sequence[Cell], jobs: int, sweep: dict[str, Any] | None = None,
+                       progress: Callable[..., None] | None = None) -> SweepResult:
+    """``jobs`` worker processes on this machine; a cell starts once its dependencies are done, in plan order
+    otherwise. Workers are spawned (not forked): a forked torch with its thread pools can deadlock."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    res, bad, done = SweepResult(), set(), set()
+    waiting = list(cells)
+    by_future: dict[Any, Cell] = {}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        while waiting or by_future:
+            for cell in list(waiting):
+                if _blocked(cell, bad):
+                    waiting.remove(cell)
+                    res.blocked.append(cell.name)
+                    bad.add(cell.cell_hash)
+                    if progress:
+                        progress(1)
+                elif all(d in done for d in cell.deps) and len(by_future) < jobs:
+                    waiting.remove(cell)
+                    by_future[pool.submit(run_cell, cell, sweep)] = cell
+            if not by_future:
+                if waiting:  # nothing runs and nothing is ready: only dependencies outside the plan can wait
+                    outside = {d for c in waiting for d in c.deps} - {c.cell_hash for c in cells}
+                    if not outside:
+                        raise RuntimeError("sweep plan has a dependency cycle: " + ", ".join(c.name for c in waiting))
+                    done.update(outside)  # as the sequential executor does: they do not block
+                continue
+            finished, _ = wait(list(by_future), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                cell = by_future.pop(fut)
+                try:
+                    (res.ran if fut.result() == "ran" else res.skipped).append(cell.name)
+                    done.add(cell.cell_hash)
+                except Exception as err:  # noqa: BLE001 - reported per cell, the sweep goes on
+                    res.failed[cell.name] = f"{type(err).__name__}: {err}"
+                    bad.add(cell.cell_hash)
+                if progress:
+                    progress(1)
+    return res
+
+
 def run_ray(cells: Sequence[Cell], sweep: dict[str, Any] | None = None, options: dict[str, Any] | None = None,
             progress: Callable[..., None] | None = None) -> SweepResult:
     """One Ray task per cell; a cell's task receives its dependencies' results, so Ray orders them.
@@ -200,9 +243,11 @@ def run_slurm(cells: Sequence[Cell], sweep: dict[str, Any] | None = None, option
 
 def run_plan(cells: Sequence[Cell], executor: str = "local", sweep: dict[str, Any] | None = None,
              options: dict[str, Any] | None = None, folder: str | Path = "runs/submitit",
-             progress: Callable[..., None] | None = None) -> SweepResult:
+             progress: Callable[..., None] | None = None, jobs: int = 1) -> SweepResult:
     start = time.time()
-    if executor == "local":
+    if executor == "local" and jobs > 1:
+        res = run_local_parallel(cells, jobs, sweep, progress)
+    elif executor == "local":
         res = run_local(cells, sweep, progress)
     elif executor == "ray":
         res = run_ray(cells, sweep, options, progress)

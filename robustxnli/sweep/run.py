@@ -39,7 +39,9 @@ def print_plan(cells: list[Cell], cfg: SweepConfig, verbose: bool = True) -> dic
     total = sum(r["est_s"] for r in todo)
     console.print(f"{len(rows)} cells ({', '.join(f'{n} {k}' for k, n in by_kind.items())}); "
                   f"{len(rows) - len(todo)} done, {len(todo)} to run; estimated {format_seconds(total)} "
-                  f"sequential (cost model: seconds ~ examples x non-embedding params; `cost:` in the YAML tunes it)")
+                  f"sequential" + (f", at best {format_seconds(total / cfg.jobs)} with {cfg.jobs} jobs" if cfg.jobs > 1
+                                   else "") +
+                  " (cost model: seconds ~ examples x non-embedding params; `cost:` in the YAML tunes it)")
     missing = missing_functions(cells)
     for fn, err in missing.items():
         console.print(f"[red]warning[/red]: {err}")
@@ -59,8 +61,11 @@ def missing_functions(cells: list[Cell]) -> dict[str, str]:
 
 
 def sweep(config: str | Path, dry_run: bool = False, executor: str | None = None, out: str | Path | None = None,
-          command: str | None = None, allow_functions: bool = False) -> SweepResult | dict[str, Any]:
+          command: str | None = None, allow_functions: bool = False, jobs: int | None = None
+          ) -> SweepResult | dict[str, Any]:
     cfg = load_config(config, allow_functions)
+    if jobs is not None:
+        cfg.jobs = jobs
     cells = build_plan(cfg, out)
     if dry_run:
         return print_plan(cells, cfg)
@@ -72,8 +77,9 @@ def sweep(config: str | Path, dry_run: bool = False, executor: str | None = None
              "sweep_command": command or f"robustxnli sweep {config}", "sweep_config": str(cfg.path or "")}
     options = cfg.ray if executor == "ray" else cfg.slurm
     folder = Path(out or cfg.out_dir) / "_submitit"
-    with progress_bar(f"sweep {cfg.name} ({executor})", len(cells)) as advance:
-        res = run_plan(cells, executor, stamp, options, folder, progress=advance)
+    label = f"{executor}, {cfg.jobs} jobs" if executor == "local" and cfg.jobs > 1 else executor
+    with progress_bar(f"sweep {cfg.name} ({label})", len(cells)) as advance:
+        res = run_plan(cells, executor, stamp, options, folder, progress=advance, jobs=cfg.jobs)
     if res.failed:
         lines = "\n".join(f"  {name}: {err}" for name, err in res.failed.items())
         raise UserError(f"sweep {cfg.name}: {res.summary()}\n{lines}\nfix and re-run: finished cells are kept")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import random
 import time
 from dataclasses import dataclass
@@ -80,7 +81,7 @@ def cached_states(encoder, tok, base: str, texts: Sequence[str], layers: int, ma
         offsets.append(offsets[-1] + n)
     flat = torch.cat([pieces[i] for i in range(len(texts))])
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # per process: two sweep workers may build the same cache
     torch.save({"flat": flat, "offsets": torch.tensor(offsets)}, tmp)
     tmp.replace(path)
     log(f"robustxnli: cached layer-{layers} states of {len(texts):,} texts ({offsets[-1]:,} tokens) "
