@@ -176,6 +176,33 @@ def test_local_executor_with_two_jobs_overlaps_cells_and_keeps_dependencies(tmp_
     assert all(cell_state(c) == DONE for c in build_plan(load_config(raw)))
 
 
+def test_two_jobs_workers_end_when_the_sweep_is_killed(tmp_path):
+    """SIGKILL only the sweep process: its workers notice and stop (no cell finishes afterwards); a re-run resumes."""
+    raw = toy_config(tmp_path, n=3, sleep=4.0)
+    raw["cells"][0]["kwargs"]["sleep"] = 0.0
+    (tmp_path / "toy.yaml").write_text(yaml.safe_dump(raw))
+    cmd = ["robustxnli", "sweep", str(tmp_path / "toy.yaml"), "--jobs", "2"]
+    env = {**os.environ, "ROBUSTXNLI_PROGRESS": "0"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline and counts(tmp_path).get("start a2", 0) + counts(tmp_path).get("start a1", 0) < 2:
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)  # the parent only, as a scheduler or `kill PID` would
+        proc.wait()
+        time.sleep(6.0)  # longer than the cells' 4 s: a worker left running would write "end a1"
+        assert "end a1" not in counts(tmp_path) and "end a2" not in counts(tmp_path), counts(tmp_path)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert counts(tmp_path)["end a1"] == 1 and counts(tmp_path)["start root"] == 1
+
+
 def test_two_jobs_block_the_dependents_of_a_failed_cell(tmp_path):
     raw = toy_config(tmp_path, n=3, fail="a1")
     counter = raw["cells"][0]["kwargs"]["counter"]

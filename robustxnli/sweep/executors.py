@@ -109,6 +109,19 @@ def run_local(cells: Sequence[Cell], sweep: dict[str, Any] | None = None,
     return res
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the sweep process is gone (killed), instead of running on."""
+    import os
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)  # the cell's run dir keeps what was appended; re-running the sweep resumes it
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def run_local_parallel(cells: Sequence[Cell], jobs: int, sweep: dict[str, Any] | None = None,
                        progress: Callable[..., None] | None = None) -> SweepResult:
     """``jobs`` worker processes on this machine; a cell starts once its dependencies are done, in plan order
@@ -119,7 +132,10 @@ def run_local_parallel(cells: Sequence[Cell], jobs: int, sweep: dict[str, Any] |
     res, bad, done = SweepResult(), set(), set()
     waiting = list(cells)
     by_future: dict[Any, Cell] = {}
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    import os
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
         while waiting or by_future:
             for cell in list(waiting):
                 if _blocked(cell, bad):
