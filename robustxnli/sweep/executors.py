@@ -109,10 +109,15 @@ def run_local(cells: Sequence[Cell], sweep: dict[str, Any] | None = None,
     return res
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Worker initializer: end this worker when the sweep process is gone (killed), instead of running on."""
+def _worker_start(parent: int) -> None:
+    """Worker initializer: the CLI's console hygiene (a spawned worker starts bare), and end this worker when the
+    sweep process is gone (killed), instead of running on."""
     import os
     import threading
+
+    from .. import quiet
+
+    quiet.install()
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -135,7 +140,7 @@ def run_local_parallel(cells: Sequence[Cell], jobs: int, sweep: dict[str, Any] |
     import os
 
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
+                             initializer=_worker_start, initargs=(os.getpid(),)) as pool:
         while waiting or by_future:
             for cell in list(waiting):
                 if _blocked(cell, bad):
