@@ -89,6 +89,17 @@ def _blocked(cell: Cell, bad: set[str]) -> bool:
     return any(d in bad for d in cell.deps)
 
 
+def _settle(res: SweepResult, bad: set[str], cell: Cell, outcome: Callable[[], str]) -> bool:
+    """Record a cell's outcome ("ran" / "skipped", or the exception it raised); True when it did not fail."""
+    try:
+        (res.ran if outcome() == "ran" else res.skipped).append(cell.name)
+        return True
+    except Exception as err:  # noqa: BLE001 - reported per cell, the sweep goes on
+        res.failed[cell.name] = f"{type(err).__name__}: {err}"
+        bad.add(cell.cell_hash)
+        return False
+
+
 def run_local(cells: Sequence[Cell], sweep: dict[str, Any] | None = None,
               progress: Callable[..., None] | None = None) -> SweepResult:
     """Sequential, in plan (dependency) order; a failed cell blocks only the cells that depend on it."""
@@ -98,12 +109,7 @@ def run_local(cells: Sequence[Cell], sweep: dict[str, Any] | None = None,
             res.blocked.append(cell.name)
             bad.add(cell.cell_hash)
         else:
-            try:
-                outcome = run_cell(cell, sweep)
-                (res.ran if outcome == "ran" else res.skipped).append(cell.name)
-            except Exception as err:  # noqa: BLE001 - reported per cell, the sweep goes on
-                res.failed[cell.name] = f"{type(err).__name__}: {err}"
-                bad.add(cell.cell_hash)
+            _settle(res, bad, cell, lambda: run_cell(cell, sweep))
         if progress:
             progress(1)
     return res
@@ -162,12 +168,8 @@ def run_local_parallel(cells: Sequence[Cell], jobs: int, sweep: dict[str, Any] |
             finished, _ = wait(list(by_future), return_when=FIRST_COMPLETED)
             for fut in finished:
                 cell = by_future.pop(fut)
-                try:
-                    (res.ran if fut.result() == "ran" else res.skipped).append(cell.name)
+                if _settle(res, bad, cell, fut.result):
                     done.add(cell.cell_hash)
-                except Exception as err:  # noqa: BLE001 - reported per cell, the sweep goes on
-                    res.failed[cell.name] = f"{type(err).__name__}: {err}"
-                    bad.add(cell.cell_hash)
                 if progress:
                     progress(1)
     return res
