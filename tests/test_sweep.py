@@ -90,6 +90,24 @@ def test_paper_config_and_cost():
     assert t["FacebookAI/xlm-roberta-base"] < t["FacebookAI/xlm-roberta-large"] < t["facebook/xlm-roberta-xl"]
 
 
+def test_cpu_preset_cost_follows_layers_epochs_and_the_shared_cache():
+    """The reference config's train cells are priced by the preset: trained layers x pairs x epochs (L3 trains 2
+    MNLI epochs), plus the lower-layer cache once per rung (first seed), so later seeds cost less."""
+    from robustxnli.sweep.plan import COST_DEFAULTS
+
+    cfg = load_config(REPO / "configs" / "reference_cpu.yaml")
+    t = {(c.meta["model"], c.meta["regime"], c.meta["seed"]): estimate_seconds(c, cfg)
+         for c in build_plan(cfg, "/r") if c.kind == "train"}
+    per = COST_DEFAULTS["preset_cpu_s_per_pair_layer"]
+    cache = COST_DEFAULTS["preset_cpu_cache_s_per_text_layer"]
+    over = COST_DEFAULTS["overhead_s"]
+    assert t[("e5-small-L12", "baseline", 2)] == pytest.approx(over + 8000 * 2 * per)  # 2 layers, 1 epoch
+    assert t[("e5-small-L3", "baseline", 2)] == pytest.approx(over + 8000 * 2 * 2 * per)  # 2 layers, 2 epochs
+    assert t[("e5-small-L12", "baseline", 1)] == pytest.approx(t[("e5-small-L12", "baseline", 2)]
+                                                              + 2 * 8000 * 10 * cache)
+    assert t[("e5-small-L12", "anli", 1)] == pytest.approx(over + (1600 + 8000) * 2 * per + 2 * 1600 * 10 * cache)
+
+
 def test_bad_configs(tmp_path):
     with pytest.raises(UserError, match="unknown key"):
         load_config({"models": ["m"], "modles": 1})

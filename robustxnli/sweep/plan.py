@@ -163,6 +163,10 @@ COST_DEFAULTS = {
     "eval_examples_per_lang": 2490,  # XNLI dev
     "hans_examples_per_lang": 30 * 1000,
     "overhead_s": 5.0,  # process start, model load
+    # --preset cpu (1 thread): training seconds per pair per trained layer (forward + backward of premise and
+    # hypothesis), and cache seconds per sentence per frozen layer; measured below (robustxnli.sweep.plan)
+    "preset_cpu_s_per_pair_layer": 0.008,
+    "preset_cpu_cache_s_per_text_layer": 0.0006,
 }
 
 
@@ -175,12 +179,44 @@ def model_params(model: str) -> float:
     return KNOWN_PARAMS.get(base, 100e6)
 
 
+def model_depth(model: str) -> int | None:
+    """Encoder layers from a ladder name (e5-small-L6 -> 6; e5-small / multilingual-e5-small -> 12), else None."""
+    base = model.rsplit("/", 1)[-1].lower()
+    m = re.match(r"(.*?)-l(\d+)\b", base)
+    if m and m.group(1) in KNOWN_PARAMS:
+        return int(m.group(2))
+    return 12 if base in ("e5-small", "multilingual-e5-small") else None
+
+
+def _cpu_preset_train_seconds(cell: Cell, cfg: SweepConfig, c: dict[str, float]) -> float:
+    """--preset cpu, priced per pair and encoder layer (small layers on CPU cost more than their parameter count
+    says): only the top ``train_layers`` train; the layers below run once per distinct sentence (2 per pair), cached
+    and shared by seeds and regimes (priced on the first seed: the target cache on the first regime, the
+    intermediate cache on each intermediate regime)."""
+    from ..training.presets import preset_values
+
+    meta, kw = cell.meta, cell.kwargs
+    depth = model_depth(str(meta.get("model", ""))) or 12
+    v = {**preset_values("cpu", depth), **{k: x for k, x in kw.items() if x is not None}}
+    trained = min(depth, v["train_layers"])
+    n_inter = v["intermediate_limit"] * v["intermediate_epochs"] if meta.get("regime", "baseline") != "baseline" \
+        else 0.0
+    seconds = (n_inter + v["target_limit"] * v["target_epochs"]) * trained * c["preset_cpu_s_per_pair_layer"]
+    if meta.get("seed") == min(cfg.seeds, default=meta.get("seed")):
+        cached = (v["target_limit"] if meta.get("regime") == cfg.regimes[0] else 0) + \
+            (v["intermediate_limit"] if n_inter else 0)
+        seconds += 2 * cached * (depth - trained) * c["preset_cpu_cache_s_per_text_layer"]
+    return seconds
+
+
 def estimate_seconds(cell: Cell, cfg: SweepConfig) -> float:
     c = {**COST_DEFAULTS, **cfg.cost}
     meta = cell.meta
     mparams = model_params(str(meta.get("model", ""))) / 1e6
     fwd = c["forward_s_per_example_per_mparam"] * mparams
     kw = cell.kwargs
+    if cell.kind == "train" and kw.get("preset") == "cpu":
+        return c["overhead_s"] + _cpu_preset_train_seconds(cell, cfg, c)
     if cell.kind == "train":
         n_inter = 0.0
         if meta.get("regime", "baseline") != "baseline":

@@ -41,7 +41,8 @@ def print_plan(cells: list[Cell], cfg: SweepConfig, verbose: bool = True) -> dic
                   f"{len(rows) - len(todo)} done, {len(todo)} to run; estimated {format_seconds(total)} "
                   f"sequential" + (f", at best {format_seconds(total / cfg.jobs)} with {cfg.jobs} jobs" if cfg.jobs > 1
                                    else "") +
-                  " (cost model: seconds ~ examples x non-embedding params; `cost:` in the YAML tunes it)")
+                  " (cost model: seconds ~ examples x non-embedding params; --preset cpu training: pairs x layers, "
+                  "its cache once per rung; `cost:` in the YAML tunes it)")
     missing = missing_functions(cells)
     for fn, err in missing.items():
         console.print(f"[red]warning[/red]: {err}")
