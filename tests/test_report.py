@@ -313,3 +313,28 @@ def test_study_section_names_each_models_training_choices(hand_runs, tmp_path):
     assert "/ squad" in line and "preset cpu" in line and "cached-biencoder" in line
     assert "top 2 layers trained" in line and "squad 1,600 pairs x 1.0 ep" in line
     assert "mnli 8,000 pairs x 2.0 ep" in line and "max length 128/96" in line
+
+
+def test_answer_prices_what_would_narrow_the_interval(tmp_path):
+    """With --sweep-config, the answer lists more seeds, more attacked pairs and one more size, each with the
+    dry-run cost of the cells it adds and (seeds, pairs) the projected half-width."""
+    from robustxnli.report.narrow import extra_size, narrowing_options
+    from robustxnli.sweep.config import load_config
+
+    cfg_path = tmp_path / "study.yaml"
+    cfg_path.write_text("models: [e5-small-L3, e5-small-L6, e5-small-L12]\nregimes: [baseline, anli]\n"
+                        "seeds: [1, 2, 3]\nlangs: [en, de]\nrecipes: [charnoise]\nattack: {limit: 30}\n"
+                        "train: {preset: cpu}\n")
+    cfg = load_config(cfg_path)
+    assert extra_size(cfg.models) == "e5-small-L8" and extra_size(["xlm-roberta-base", "xlm-roberta-large"]) is None
+    opts = narrowing_options(cfg, 0.04)
+    assert opts[0].startswith("3 more seeds (x2): +") and "±4.0-point half-width would shrink to about ±2.8" in opts[0]
+    assert opts[1].startswith("4x the attacked pairs per cell (30 → 120): +") and "about ±2.0" in opts[1]
+    assert opts[2].startswith("one more size (e5-small-L8, depth-truncated): +")
+    minutes = [float(re.search(r"\+(\d+)min", o).group(1)) for o in opts]
+    assert all(m > 0 for m in minutes)
+    root = write_study(tmp_path / "runs", {"e5-small-L3": 5.3e6, "e5-small-L6": 1.07e7, "e5-small-L12": 2.14e7},
+                       regimes=("baseline", "anli"), seeds=(1, 2), n=90)
+    head = build_report([root], tmp_path / "rep", sweep_config=cfg_path, n_boot=50)
+    assert "What would narrow the interval" in head["answer"] and "3 more seeds (x2)" in head["answer"]
+    assert "What would narrow" not in build_report([root], tmp_path / "rep2", n_boot=50)["answer"]

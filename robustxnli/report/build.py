@@ -17,6 +17,7 @@ from .classes import (attack_by_gold_class, collapsed_models, confusion_table, m
 from .contrast import contrast_frame, contrast_section
 from .examples import attack_sections
 from .labels import model_label, regime_name, short_labels
+from .narrow import narrowing_options
 from .load import CLEAN, example_frame, find_runs, hans_frame, provenance, size_table
 from .render import Section, fmt_delta, fmt_params, fmt_pct, json_safe, to_html, to_markdown
 from .stats import ADVERSARIAL, ALL_LANGS, accuracy_table, add_pooled_adversarial, conditions_of, hans_table, \
@@ -34,7 +35,7 @@ def build_report(run_dirs: Sequence[str | Path], out: str | Path, sweep_config: 
     Models whose clean accuracy is not above chance, or that predict one class >= 80% of the time, are left out of
     Δ and the slope (``leave_out_chance``; off only for hand-sized test fixtures) and listed with the reason."""
     expected: dict[str, Any] = {}
-    sweep_hash = None
+    sweep_hash, cfg = None, None
     if sweep_config is not None:
         from ..sweep.config import load_config
 
@@ -60,6 +61,10 @@ def build_report(run_dirs: Sequence[str | Path], out: str | Path, sweep_config: 
     hans_h, hans_s = hans_table(hans, "heuristic"), hans_table(hans, "subcase")
     answer_obj = answer_parts(stilts, regimes, conditions, sizes, BASELINE, acc, evidence, labels) if stilts else \
         Answer("The data cannot decide: no XNLI evaluation or attack runs were found.")
+    if cfg is not None and answer_obj.number:  # what would narrow the interval, priced by the sweep's cost model
+        answer_obj.details.append("What would narrow the interval (extra cost estimated by `robustxnli sweep "
+                                  "--dry-run`'s cost model, sequential): "
+                                  + "; ".join(narrowing_options(cfg, _amplification_half_width(stilts))) + ".")
     answer = answer_obj.text
     prov = provenance(runset)
 
@@ -95,6 +100,17 @@ def build_report(run_dirs: Sequence[str | Path], out: str | Path, sweep_config: 
                 "verdict": answer_obj.verdict, "left_out": evidence[evidence.left_out != ""].to_dict("records")}
     atomic_write_json(out / "report.json", json_safe(headline))
     return headline
+
+
+def _amplification_half_width(stilts) -> float | None:
+    """Half the 95% interval of the first adversarial − clean slope difference (per decade), if estimated."""
+    s = stilts.slopes if stilts is not None else pd.DataFrame()
+    if s.empty:
+        return None
+    rows = s[(s.quantity == "slope difference") & (s.x == "log10(params_non_embedding)")]
+    pooled = rows[rows.condition.str.startswith(ADVERSARIAL)]
+    r = (pooled if len(pooled) else rows)
+    return float((r.ci_high.iloc[0] - r.ci_low.iloc[0]) / 2) if len(r) else None
 
 
 def _ordered(values: set, first: Sequence[str]) -> list[str]:
