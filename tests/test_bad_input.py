@@ -271,6 +271,7 @@ CASES: list[tuple[str, list[str], list[str]]] = [
     ("report", ["report", "--out", "{new}"], ["runs"]),
     # demo
     ("demo", ["demo", "--threads", "-1", "--out", "{new}"], ["--threads"]),
+    ("demo", ["demo", "--jobs", "-2", "--out", "{new}"], ["--jobs"]),
     ("demo", ["demo", "--out", "{file}"], ["a_file.txt"]),
     ("demo", ["demo", "--report", "{file}"], ["a_file.txt"]),
 ]

@@ -24,7 +24,7 @@ def test_shipped_demo_config_meets_the_minimums(tmp_path):
         assert set(cfg.langs) <= set(recipe.languages), spec
 
 
-def test_demo_pipeline_end_to_end_on_the_tiny_model(tmp_path, tiny_model_dir, data_dir, capsys):
+def test_demo_pipeline_end_to_end_on_the_tiny_model(tmp_path, tiny_model_dir, data_dir, capsys, monkeypatch):
     raw = yaml.safe_load(DEMO_CONFIG.read_text())
     raw.update(models=[str(tiny_model_dir)], langs=["en", "zh"], data_dir=str(data_dir),
                hans={"lang": "en", "n_per_subcase": 2, "seed": 0})
@@ -33,7 +33,8 @@ def test_demo_pipeline_end_to_end_on_the_tiny_model(tmp_path, tiny_model_dir, da
     raw["attack"]["limit"] = 3
     config = tmp_path / "demo.yaml"
     config.write_text(yaml.safe_dump(raw))
-    html = run_demo(tmp_path / "runs", tmp_path / "report", config=config)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # run_demo sets it for its workers; restored after the test
+    html = run_demo(tmp_path / "runs", tmp_path / "report", config=config, jobs=2)  # two cells at a time
     text = html.read_text()
     assert html.exists() and "<img" in text and "STILTs" in text
     printed = capsys.readouterr().out
