@@ -12,6 +12,14 @@ from __future__ import annotations
 
 from . import RecipeContext, recipe
 
+# robustxnli.attacks.sense_filters, stated here so that `recipes list` does not import textattack
+SENSE_FILTERS = ("LexiconSynonym (the neighbour is also a thesaurus/WordNet/Cilin synonym where the language has "
+                 "one); WordOfLanguage (candidate's wordfreq Zipf in the language ≥ 0.5 above any other "
+                 "XNLI language); sense filters: MutualFirstSense (en: the word's dominant WordNet/SemCor sense "
+                 "is the candidate's most frequent sense, word in base form), SharedTranslation (not en: word and "
+                 "candidate share ≥ half of the smaller of their FreeDict/CC-CEDICT translation sets; pivot en, for "
+                 "ru de)")
+
 
 @recipe(
     "wordsub-embedding",
@@ -20,19 +28,21 @@ from . import RecipeContext, recipe
     summary="word swaps with nearest whole-word neighbours in the model's input embeddings + e5 similarity",
     constraints="≤30% words, stopwords frozen; neighbour cosine ≥ the language file's floor (0.5); e5 similarity ≥ "
                 "max(0.9, PAWS-X calibrated); label-preserving: negation markers, numbers/dates, person words and names frozen; no antonyms; candidates common words of the "
-                "language (wordfreq), same case/number/gender (pymorphy3, ru)",
+                "language (wordfreq), same case/number/gender (pymorphy3, ru); 50 neighbours per word; "
+                + SENSE_FILTERS,
     options=("candidates", "min_cos"),
 )
 def wordsub_embedding(ctx: RecipeContext):
     from robustxnli.attacks.engine import (build_attack, label_constraints, option, pair_constraints,
-                                           similarity_constraint)
+                                           sense_constraints, similarity_constraint)
     from robustxnli.attacks.model_swaps import EmbeddingNeighbourSwap
     from robustxnli.attacks.validity import rules
 
     clf = ctx.classifier
-    swap = EmbeddingNeighbourSwap(clf.model, clf.tokenizer, ctx.lang, k=int(option(ctx, "candidates", 15)),
+    swap = EmbeddingNeighbourSwap(clf.model, clf.tokenizer, ctx.lang, k=int(option(ctx, "candidates", 50 if option(ctx, "label_preserving", True)
+                                                                   else 15)),
                                   min_cos=float(option(ctx, "min_cos", rules(ctx.lang).embedding_min_cos
                                                        if option(ctx, "label_preserving", True) else 0.0)))
     constraints = (pair_constraints(ctx, max_words_changed=0.3) + similarity_constraint(ctx, min_similarity=0.9)
-                   + label_constraints(ctx, "synonym"))
+                   + label_constraints(ctx, "synonym") + sense_constraints(ctx, embedding=True))
     return build_attack(ctx, swap, constraints)
