@@ -10,7 +10,8 @@ list``, run manifest) and in the manifest's ``attack`` description, and switched
 * :class:`MutualFirstSense` (English, Princeton WordNet 3.0 with its SemCor sense counts): the candidate is a
   lemma of the replaced word's *dominant* synset (≥ ``dominance`` of the word's tagged occurrences; a word
   without counts must have a single synset) and that synset is also the candidate's own most frequent synset;
-  the replaced word is in its base form (WordNet lemmas are base forms: told -> say would be ungrammatical).
+  nouns and verbs keep their inflection (:mod:`.inflection`: said -> stated, not state), adjectives and adverbs
+  are replaced in their base form only.
 * :class:`SharedTranslation` (every language but English with a bilingual dictionary; FreeDict, CC-CEDICT):
   word and candidate share at least half of the smaller of their translation sets into the pivot language
   (English; German for Russian, whose FreeDict English dictionary is tiny) — a second, independent source beside
@@ -130,8 +131,14 @@ def wordnet_sense_problem(original: str, candidate: str, dominance: float = DOMI
     sense = dominant_sense(original, dominance)
     if sense is None:
         return "no dominant sense"
-    lemma = next(lem for name, _, lem in _sense_counts(original) if name == sense)
-    if lemma != _lower(original).replace(" ", "_"):
+    pos = sense.split(".")[-2]
+    if pos in ("n", "v"):  # nouns and verbs: the candidate is inflected like the word (told -> said, not say)
+        from .inflection import inflection_class
+
+        want = inflection_class(original, pos)
+        if want is None or inflection_class(candidate, pos) != want:
+            return "inflection differs"
+    elif next(lem for name, _, lem in _sense_counts(original) if name == sense) != _lower(original):
         return "inflected word (WordNet gives base forms)"
     if most_frequent_sense(candidate) != sense:
         return "not the candidate's first sense"

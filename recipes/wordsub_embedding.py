@@ -16,7 +16,7 @@ from . import RecipeContext, recipe
 SENSE_FILTERS = ("LexiconSynonym (the neighbour is also a thesaurus/WordNet/Cilin synonym where the language has "
                  "one); WordOfLanguage (candidate's wordfreq Zipf in the language ≥ 0.5 above any other "
                  "XNLI language); sense filters: MutualFirstSense (en: the word's dominant WordNet/SemCor sense "
-                 "is the candidate's most frequent sense, word in base form), SharedTranslation (not en: word and "
+                 "is the candidate's most frequent sense, same inflection), SharedTranslation (not en: word and "
                  "candidate share ≥ half of the smaller of their FreeDict/CC-CEDICT translation sets; pivot en, for "
                  "ru de)")
 

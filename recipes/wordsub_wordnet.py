@@ -21,8 +21,9 @@ from robustxnli.errors import UserError
 from . import RecipeContext, recipe
 
 # robustxnli.attacks.sense_filters, stated here so that `recipes list` does not import textattack
-SENSE_FILTERS = ("sense filters: MutualFirstSense (en: the word's dominant WordNet/SemCor sense is the candidate's most "
-                 "frequent sense, word in base form), SharedTranslation (not en: word and candidate share ≥ half of "
+SENSE_FILTERS = ("en: synonyms of inflected nouns/verbs inflected like them (told -> said); "
+                 "sense filters: MutualFirstSense (en: the word's dominant WordNet/SemCor sense is the candidate's most "
+                 "frequent sense, same inflection), SharedTranslation (not en: word and candidate share ≥ half of "
                  "the smaller of their FreeDict/CC-CEDICT translation sets; pivot en, for ru de)")
 SYNONYM_LANGS = ("ar", "bg", "de", "en", "es", "fr", "ru", "zh")
 CITATION = ("Ren et al. 2019, PWWS (ACL); Miller 1995, WordNet; LibreOffice MyThes thesauri; "
@@ -58,7 +59,8 @@ def wordsub_wordnet(ctx: RecipeContext):
     lexicon = option(ctx, "lexicon", None)
     senses = option(ctx, "senses", None)
     swap = LexiconSynonymSwap(ctx.lang, max_candidates=int(option(ctx, "candidates", 50)), lexicon=lexicon,
-                              max_senses=None if senses in (None, "all", 0) else int(senses))
+                              max_senses=None if senses in (None, "all", 0) else int(senses),
+                              inflect=bool(option(ctx, "label_preserving", True)))
     if not swap.sources:
         raise UserError(
             f"no synonym resource for {ctx.lang!r} on this machine: install the Debian packages in "
