@@ -31,7 +31,8 @@ def need_dictionary(lang: str):
     ("couple", "match"),     # couple's senses compete (no dominant sense)
     ("intact", "integral"),  # integral's own first sense is 'essential'
     ("precisely", "just"),   # just = 'only' first
-    ("fastened", "barred"),  # inflected word: WordNet lemmas are base forms
+    ("fastened", "barred"),  # bar's own first sense is not fasten.v.01
+    ("said", "state"),       # right sense, wrong inflection
 ])
 def test_wordnet_wrong_senses_blocked(word, candidate):
     need_wordnet()
@@ -47,6 +48,25 @@ def test_wordnet_true_synonyms_pass(word, candidate):
     need_wordnet()
     assert sf.wordnet_sense_problem(word, candidate) is None
     assert candidate in lexicons.synonyms(word, "en")  # the swap still proposes it
+
+
+def test_inflected_words_get_inflected_synonyms():
+    need_wordnet()
+    from robustxnli.offline import prepare
+
+    prepare()
+    from robustxnli.attacks.inflection import inflect_like, inflection_class
+    from robustxnli.attacks.word_swaps import LexiconSynonymSwap
+
+    assert inflection_class("told", "v") == "past" and inflection_class("boxes", "n") == "s"
+    assert inflect_like("say", "told", "v") == "said"          # irregular, unambiguous
+    assert inflect_like("give", "told", "v") is None           # gave/given: ambiguous without a tagger
+    assert inflect_like("automobile", "cars", "n") == "automobiles"
+    swap = LexiconSynonymSwap("en", 50, inflect=True)
+    assert "stated" in swap._uncached("said")  # base forms are proposed too; MutualFirstSense drops them
+    assert sf.wordnet_sense_problem("said", "state") == "inflection differs"
+    assert sf.wordnet_sense_problem("said", "stated") is None
+    assert "automobiles" in swap._uncached("cars") and sf.wordnet_sense_problem("cars", "automobiles") is None
 
 
 def test_dominant_sense_needs_dominance():
