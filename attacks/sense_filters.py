@@ -14,7 +14,8 @@ list``, run manifest) and in the manifest's ``attack`` description, and switched
   nouns and verbs keep their inflection (:mod:`.inflection`: said -> stated, not state), adjectives and adverbs
   are replaced in their base form only.
 * :class:`SharedTranslation` (every language but English with a bilingual dictionary; FreeDict, CC-CEDICT):
-  word and candidate share at least half of the smaller of their translation sets into the pivot language
+  word and candidate share at least half of the smaller of their translation sets, and at least a third of the
+  word's own translations, in the pivot language
   (English; German for Russian, whose FreeDict English dictionary is tiny) — a second, independent source beside
   the thesaurus that proposed the candidate (pivot synonymy). A word the dictionary lacks (inflected forms in
   German/French/Spanish; Russian is lemmatised with pymorphy3) gets no candidates: precision over recall.
@@ -53,6 +54,9 @@ PIVOTS = {"en": ("de", "fr", "es"), "ru": ("de", "en")}
 # word and candidate must share at least this share of the smaller translation set: one shared gloss among many
 # (工作 'job/task/work' vs 差 'difference/job/send/...') is a shared rare sense, not synonymy
 MIN_OVERLAP = 0.5
+# ... and cover at least this share of the word's own translations: a one-gloss candidate matching a minor sense
+# of the word (住 'live/dwell/stay/reside/stop' -> 停下 'stop') is not a synonym in most contexts
+MIN_COVERAGE = 1 / 3
 
 
 class _WordPairConstraint(Constraint):
@@ -66,12 +70,26 @@ class _WordPairConstraint(Constraint):
     def word_problem(self, original: str, candidate: str) -> str | None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def changed_spans(self, transformed_text: Any, reference_text: Any) -> list[tuple[str, str]]:
+        """(original, replacement) for every changed stretch of words, from a diff of the two word lists rather
+        than ``modified_indices``: in zh/th the words are re-segmented after a swap (很糟糕 -> 很次 is one word),
+        so positions stop matching; a stretch that merged with a neighbour is checked as a whole (and, not being
+        a dictionary word, refused)."""
+        from difflib import SequenceMatcher
+
+        from .text import UNSPACED_LANGS
+
+        join = "" if self.lang in UNSPACED_LANGS else " "
+        old, new = list(reference_text.words), list(transformed_text.words)
+        out = []
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+            if tag != "equal":
+                out.append((join.join(old[i1:i2]), join.join(new[j1:j2])))
+        return out
+
     def _check_constraint(self, transformed_text: Any, reference_text: Any) -> bool:
-        ref_words, new_words = reference_text.words, transformed_text.words
-        for i in sorted(transformed_text.attack_attrs.get("modified_indices", ())):
-            if i >= len(ref_words) or i >= len(new_words):
-                continue
-            reason = self.word_problem(ref_words[i], new_words[i])
+        for original, candidate in self.changed_spans(transformed_text, reference_text):
+            reason = self.word_problem(original, candidate) if original and candidate else "word inserted/deleted"
             if reason:
                 self.rejected[reason] = self.rejected.get(reason, 0) + 1
                 return False
@@ -214,7 +232,10 @@ def shared_translation_problem(original: str, candidate: str, lang: str, min_ove
         return "candidate not in the dictionary"
     if not a & b:
         return "no shared translation"
-    return None if len(a & b) / min(len(a), len(b)) >= min_overlap else "translations overlap too little"
+    shared = len(a & b)
+    if shared / min(len(a), len(b)) < min_overlap:
+        return "translations overlap too little"
+    return None if shared / len(a) >= MIN_COVERAGE - 1e-9 else "candidate covers a minor sense only"
 
 
 class SharedTranslation(_WordPairConstraint):
