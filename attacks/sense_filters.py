@@ -14,8 +14,8 @@ list``, run manifest) and in the manifest's ``attack`` description, and switched
   nouns and verbs keep their inflection (:mod:`.inflection`: said -> stated, not state), adjectives and adverbs
   are replaced in their base form only.
 * :class:`SharedTranslation` (every language but English with a bilingual dictionary; FreeDict, CC-CEDICT):
-  word and candidate share at least half of the smaller of their translation sets, and at least a third of the
-  word's own translations, in the pivot language
+  word and candidate share at least half of the smaller of their translation sets, and at least a third of each
+  one's own translations, in the pivot language
   (English; German for Russian, whose FreeDict English dictionary is tiny) — a second, independent source beside
   the thesaurus that proposed the candidate (pivot synonymy). A word the dictionary lacks (inflected forms in
   German/French/Spanish; Russian is lemmatised with pymorphy3) gets no candidates: precision over recall.
@@ -54,8 +54,10 @@ PIVOTS = {"en": ("de", "fr", "es"), "ru": ("de", "en")}
 # word and candidate must share at least this share of the smaller translation set: one shared gloss among many
 # (工作 'job/task/work' vs 差 'difference/job/send/...') is a shared rare sense, not synonymy
 MIN_OVERLAP = 0.5
-# ... and cover at least this share of the word's own translations: a one-gloss candidate matching a minor sense
-# of the word (住 'live/dwell/stay/reside/stop' -> 停下 'stop') is not a synonym in most contexts
+# ... and cover at least this share of each word's own translations (mutual, like MutualFirstSense): a one-gloss
+# candidate matching a minor sense of the word (住 'live/dwell/stay/reside/stop' -> 停下 'stop') or the word
+# matching a minor sense of a polysemous candidate (机密 'secret' -> 黑 'black/dark/.../secret', 失去 -> 夺) is not a
+# synonym in most contexts
 MIN_COVERAGE = 1 / 3
 
 
@@ -235,7 +237,11 @@ def shared_translation_problem(original: str, candidate: str, lang: str, min_ove
     shared = len(a & b)
     if shared / min(len(a), len(b)) < min_overlap:
         return "translations overlap too little"
-    return None if shared / len(a) >= MIN_COVERAGE - 1e-9 else "candidate covers a minor sense only"
+    if shared / len(a) < MIN_COVERAGE - 1e-9:
+        return "candidate covers a minor sense only"
+    if shared / len(b) < MIN_COVERAGE - 1e-9:
+        return "word matches a minor sense of the candidate"
+    return None
 
 
 class SharedTranslation(_WordPairConstraint):

@@ -23,7 +23,7 @@ SENSE_FILTERS = ("LexiconSynonym (the neighbour is also a thesaurus/WordNet/Cili
                  "one); WordOfLanguage (candidate's wordfreq Zipf in the language ≥ 0.5 above any other "
                  "XNLI language); sense filters: MutualFirstSense (en: the word's dominant WordNet/SemCor sense "
                  "is the candidate's most frequent sense, same inflection), SharedTranslation (not en: word and "
-                 "candidate share ≥ half of the smaller of their FreeDict/CC-CEDICT translation sets and ≥ a third of the word's; pivot en, for "
+                 "candidate share ≥ half of the smaller of their FreeDict/CC-CEDICT translation sets and ≥ a third of each one's; pivot en, for "
                  "ru de)")
 
 

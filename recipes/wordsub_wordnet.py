@@ -24,7 +24,7 @@ from . import RecipeContext, recipe
 SENSE_FILTERS = ("en: synonyms of inflected nouns/verbs inflected like them (told -> said); "
                  "sense filters: MutualFirstSense (en: the word's dominant WordNet/SemCor sense is the candidate's most "
                  "frequent sense, same inflection), SharedTranslation (not en: word and candidate share ≥ half of "
-                 "the smaller of their FreeDict/CC-CEDICT translation sets and ≥ a third of the word's; pivot en, for ru de)")
+                 "the smaller of their FreeDict/CC-CEDICT translation sets and ≥ a third of each one's; pivot en, for ru de)")
 SYNONYM_LANGS = ("ar", "bg", "de", "en", "es", "fr", "ru", "zh")
 CITATION = ("Ren et al. 2019, PWWS (ACL); Miller 1995, WordNet; LibreOffice MyThes thesauri; "
             "Mei et al. 1983 / HIT-SCIR, Tongyici Cilin (extended)")

@@ -82,6 +82,10 @@ def test_dominant_sense_needs_dominance():
     ("zh", "确定", "规定", False),   # 'be sure' -> 'stipulate'
     ("zh", "家里", "媳妇儿", False),  # 'home' -> 'wife'
     ("zh", "附近", "近处", True),
+    ("zh", "机密", "黑", False),     # 'secret' is a minor sense of 黑 'black/dark/...'
+    ("zh", "失去", "夺", False),     # 'lose' is a minor sense of 夺 'seize'
+    ("zh", "住", "停下", False),     # 'stop' is a minor sense of 住 'live/dwell/stay/reside'
+    ("zh", "担心", "揪心", True),
     ("zh", "完好无损", "完整", True),  # both intact/complete
     ("de", "Mutter", "Dotter", False),
     ("de", "Haus", "Heim", False),  # 1 of 9 shared (home)
