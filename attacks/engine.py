@@ -131,6 +131,18 @@ def label_constraints(ctx: "RecipeContext", mode: str, targets: Iterable[str] = 
     return label_preserving(ctx.lang, mode, perturbed_columns(ctx.perturb), tuple(targets))
 
 
+def sense_constraints(ctx: "RecipeContext", embedding: bool = False) -> list[Any]:
+    """The sense filters of :mod:`.sense_filters` for word-substitution candidates (``embedding``: also the
+    lexicon-agreement and word-of-the-language checks for embedding neighbours); off with
+    ``-o label_preserving=false``."""
+    if not option(ctx, "label_preserving", True):
+        return []
+    from .sense_filters import LexiconSynonym, WordOfLanguage, sense_filters
+
+    extra = [LexiconSynonym(ctx.lang), WordOfLanguage(ctx.lang)] if embedding else []
+    return extra + sense_filters(ctx.lang)
+
+
 def similarity_constraint(ctx: "RecipeContext", min_similarity: float = 0.85, calibrated: bool = True
                           ) -> list[Any]:
     """[MultilingualSentenceSimilarity] on the attacked column(s), or [] when disabled (min_similarity 0).

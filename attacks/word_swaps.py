@@ -80,8 +80,9 @@ class LexiconSynonymSwap(_CachedLexiconSwap):
     """Replace a word by up to ``max_candidates`` synonyms from the lexicons available for ``lang``."""
 
     def __init__(self, lang: str, max_candidates: int | None = 20, lexicon: str | Sequence[str] | None = None,
-                 max_senses: int | None = None):
+                 max_senses: int | None = None, inflect: bool = False):
         self.lang = lang
+        self.inflect = inflect  # en: synonyms of an inflected word's lemma, inflected like it (told -> said)
         self.max_candidates = max_candidates
         self.lexicon = lexicon
         self.max_senses = max_senses  # WordNet/MyThes: synonyms from the first senses per part of speech only
@@ -90,10 +91,15 @@ class LexiconSynonymSwap(_CachedLexiconSwap):
 
     def _uncached(self, word: str) -> tuple[str, ...]:
         found = lexicons.synonyms(word, self.lang, self.lexicon, self.max_senses)
+        if self.inflect and self.lang == "en":
+            from .inflection import inflected_synonyms
+
+            found = inflected_synonyms(word, lambda lemma: lexicons.synonyms(lemma, "en", self.lexicon,
+                                                                               self.max_senses)) + found
         return tuple(single_words(found, word, self.lang, self.max_candidates))
 
     def extra_repr_keys(self):
-        return ["lang", "max_candidates", "max_senses"]
+        return ["lang", "max_candidates", "max_senses", "inflect"]
 
 
 class CodeMixSwap(_CachedLexiconSwap):

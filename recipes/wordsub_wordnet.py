@@ -8,8 +8,9 @@ Citation: Ren et al. 2019, "Generating Natural Language Adversarial Examples thr
 Saliency" (PWWS, ACL) — WordNet synonym substitution, here with a greedy word-importance search and
 multilingual resources.
 
-Options: ``candidates`` (synonyms per word, default 20), ``lexicon`` (extra ``SRC-TGT=path.tsv`` items),
-``senses`` (WordNet/MyThes synonyms from the first N senses per part of speech, default 2; ``all``),
+Options: ``candidates`` (synonyms per word, default 50), ``lexicon`` (extra ``SRC-TGT=path.tsv`` items),
+``senses`` (WordNet/MyThes synonyms from the first N senses per part of speech, default all: the sense filters
+of :mod:`robustxnli.attacks.sense_filters` choose among them),
 ``min_similarity`` (e5 cosine, default 0.8), ``max_words_changed`` (default 0.3).
 """
 
@@ -19,6 +20,11 @@ from robustxnli.errors import UserError
 
 from . import RecipeContext, recipe
 
+# robustxnli.attacks.sense_filters, stated here so that `recipes list` does not import textattack
+SENSE_FILTERS = ("en: synonyms of inflected nouns/verbs inflected like them (told -> said); "
+                 "sense filters: MutualFirstSense (en: the word's dominant WordNet/SemCor sense is the candidate's most "
+                 "frequent sense, same inflection), SharedTranslation (not en: word and candidate share ≥ half of "
+                 "the smaller of their FreeDict/CC-CEDICT translation sets and ≥ a third of each one's; pivot en, for ru de)")
 SYNONYM_LANGS = ("ar", "bg", "de", "en", "es", "fr", "ru", "zh")
 CITATION = ("Ren et al. 2019, PWWS (ACL); Miller 1995, WordNet; LibreOffice MyThes thesauri; "
             "Mei et al. 1983 / HIT-SCIR, Tongyici Cilin (extended)")
@@ -40,20 +46,21 @@ def languages() -> tuple[str, ...]:
 
 @recipe("wordsub-wordnet", languages=languages(), citation=CITATION,
         summary="synonym swaps from WordNet / MyThes / Cilin / user TSV, greedy word importance + e5 similarity",
-        constraints="≤30% words, stopwords frozen; WordNet/MyThes synonyms from the first 2 senses per part of "
-                    "speech (option senses); MyThes antonym entries never used as synonyms; e5 similarity ≥ "
+        constraints="≤30% words, stopwords frozen; WordNet/MyThes synonyms of all senses (option senses), up to 50 "
+                    "per word; MyThes antonym entries never used as synonyms; e5 similarity ≥ "
                     "max(0.8, PAWS-X calibrated); label-preserving: negation markers, numbers/dates, person words and names frozen; no antonyms; candidates common words of the "
-                    "language (wordfreq), same case/number/gender (pymorphy3, ru)",
+                    "language (wordfreq), same case/number/gender (pymorphy3, ru); " + SENSE_FILTERS,
         options=("candidates", "lexicon", "senses"))
 def wordsub_wordnet(ctx: RecipeContext):
     from robustxnli.attacks.engine import (build_attack, label_constraints, option, pair_constraints,
-                                           similarity_constraint)
+                                           sense_constraints, similarity_constraint)
     from robustxnli.attacks.word_swaps import LexiconSynonymSwap
 
     lexicon = option(ctx, "lexicon", None)
-    senses = option(ctx, "senses", 2 if option(ctx, "label_preserving", True) else None)
-    swap = LexiconSynonymSwap(ctx.lang, max_candidates=int(option(ctx, "candidates", 20)), lexicon=lexicon,
-                              max_senses=None if senses in (None, "all", 0) else int(senses))
+    senses = option(ctx, "senses", None)
+    swap = LexiconSynonymSwap(ctx.lang, max_candidates=int(option(ctx, "candidates", 50)), lexicon=lexicon,
+                              max_senses=None if senses in (None, "all", 0) else int(senses),
+                              inflect=bool(option(ctx, "label_preserving", True)))
     if not swap.sources:
         raise UserError(
             f"no synonym resource for {ctx.lang!r} on this machine: install the Debian packages in "
@@ -61,5 +68,5 @@ def wordsub_wordnet(ctx: RecipeContext):
             f"with --option lexicon={ctx.lang}-{ctx.lang}=synonyms.tsv (see attacks/README.md)"
         )
     constraints = (pair_constraints(ctx, max_words_changed=0.3) + similarity_constraint(ctx, min_similarity=0.8)
-                   + label_constraints(ctx, "synonym"))
+                   + label_constraints(ctx, "synonym") + sense_constraints(ctx))
     return build_attack(ctx, swap, constraints)
