@@ -302,7 +302,7 @@ def test_study_section_names_each_models_training_choices(hand_runs, tmp_path):
     config = {"preset": "cpu", "method": "cached-biencoder", "train_layers": 2, "intermediate_epochs": 1.0,
               "target_epochs": 2.0, "lr": 1e-4, "head_lr": 2e-3, "batch_size": 32, "max_length": 0}
     write_run(hand_runs / "train-A-squad-1", {**model_manifest("A", 1e7, "squad", 1), "kind": "train",
-                                              "intermediate": "squad", "target": "mnli", "config": config,
+                                              "intermediate": ["squad"], "target": "mnli", "config": config,
                                               "phase2_facts": {"examples": 1600, "max_length": 128},
                                               "phase3_facts": {"examples": 8000, "max_length": 96,
                                                                "train_layers": 2}}, [])
@@ -331,8 +331,8 @@ def test_answer_prices_what_would_narrow_the_interval(tmp_path):
     assert opts[0].startswith("3 more seeds (x2): +") and "±4.0-point half-width would shrink to about ±2.8" in opts[0]
     assert opts[1].startswith("4x the attacked pairs per cell (30 → 120): +") and "about ±2.0" in opts[1]
     assert opts[2].startswith("one more size (e5-small-L8, depth-truncated): +")
-    minutes = [float(re.search(r"\+(\d+)min", o).group(1)) for o in opts]
-    assert all(m > 0 for m in minutes)
+    costs = [re.search(r": \+([\d.]+)(s|min|h)\b", o) for o in opts]
+    assert all(c and float(c.group(1)) > 0 for c in costs), opts
     root = write_study(tmp_path / "runs", {"e5-small-L3": 5.3e6, "e5-small-L6": 1.07e7, "e5-small-L12": 2.14e7},
                        regimes=("baseline", "anli"), seeds=(1, 2), n=90)
     head = build_report([root], tmp_path / "rep", sweep_config=cfg_path, n_boot=50)

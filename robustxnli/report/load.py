@@ -55,10 +55,10 @@ def find_runs(roots: Iterable[str | Path], sweep_hash: str | None = None) -> Run
         if not root.exists():
             raise UserError(f"run directory {root} does not exist")
         for mpath in sorted(root.rglob(MANIFEST)):
-            d = mpath.parent.resolve()
-            if d in seen:
+            d = mpath.parent  # as found under the root given (a link's target is not shown)
+            if d.resolve() in seen:
                 continue
-            seen.add(d)
+            seen.add(d.resolve())
             try:
                 manifest = check_manifest(read_json(mpath), mpath)
             except (OSError, UserError) as err:
@@ -189,10 +189,12 @@ def training_choices(m: dict[str, Any]) -> str:
     f2, f3 = m.get("phase2_facts") or {}, m.get("phase3_facts") or {}
     if f3.get("train_layers") or c.get("train_layers"):
         parts.append(f"top {f3.get('train_layers') or c.get('train_layers')} layers trained")
-    if m.get("intermediate") and m.get("intermediate") != "none":
+    inter = m.get("intermediate")
+    inter = "+".join(map(str, inter)) if isinstance(inter, list) else inter
+    if inter and inter != "none":
         n = f2.get("examples") or c.get("intermediate_limit")
-        parts.append(f"{m['intermediate']} {n:,} pairs x {c.get('intermediate_epochs')} ep" if isinstance(n, int)
-                     else f"{m['intermediate']} x {c.get('intermediate_epochs')} ep")
+        parts.append(f"{inter} {n:,} pairs x {c.get('intermediate_epochs')} ep" if isinstance(n, int)
+                     else f"{inter} x {c.get('intermediate_epochs')} ep")
     n = f3.get("examples") or c.get("target_limit")
     parts.append(f"{m.get('target', c.get('target', 'mnli'))} " + (f"{n:,} pairs " if isinstance(n, int) else "")
                  + f"x {c.get('target_epochs')} ep")
@@ -237,7 +239,8 @@ def provenance(runset: RunSet) -> dict[str, Any]:
         "versions": {k: sorted(v) for k, v in sorted(versions.items())},
         "own_data": own,
         "training": {k: sorted(v) for k, v in sorted(training.items())},
-        "n_runs": {k: len(runset.of_kind(k)) for k in ("train", "evaluate", "attack", "hans")},
+        "n_runs": {k: len(runset.of_kind(k)) for k in ("train", "evaluate", "attack", "hans", "contrast")
+                   if k != "contrast" or runset.of_kind(k)},
         "skipped": [(str(p), why) for p, why in runset.skipped],
     }
 
