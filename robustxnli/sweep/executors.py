@@ -9,6 +9,7 @@ at any point is resumed by running it again.
 from __future__ import annotations
 
 import importlib
+import os
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -118,7 +119,6 @@ def run_local(cells: Sequence[Cell], sweep: dict[str, Any] | None = None,
 def _worker_start(parent: int) -> None:
     """Worker initializer: the CLI's console hygiene (a spawned worker starts bare), and end this worker when the
     sweep process is gone (killed), instead of running on."""
-    import os
     import threading
 
     from .. import quiet
@@ -143,8 +143,6 @@ def run_local_parallel(cells: Sequence[Cell], jobs: int, sweep: dict[str, Any] |
     res, bad, done = SweepResult(), set(), set()
     waiting = list(cells)
     by_future: dict[Any, Cell] = {}
-    import os
-
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_worker_start, initargs=(os.getpid(),)) as pool:
         while waiting or by_future:
