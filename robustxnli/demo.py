@@ -7,6 +7,7 @@ Re-running resumes: finished cells are skipped.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -17,14 +18,16 @@ DEMO_CONFIG = Path(__file__).with_name("demo.yaml")
 
 def run_demo(out: Path, report_dir: Path, threads: int | None = None, config: Path = DEMO_CONFIG,
              jobs: int = 1) -> Path:
-    """``jobs`` > 1 runs that many sweep cells at once, each worker with ``threads`` (default: cores / jobs)."""
-    import os
-
+    """``jobs`` > 1 runs that many sweep cells at once, each worker with ``threads`` (default: $OMP_NUM_THREADS,
+    else cores / jobs)."""
     from .offline import prepare
 
     prepare()
     if jobs > 1:  # read by torch in each spawned worker
-        os.environ["OMP_NUM_THREADS"] = str(threads or max(1, (os.cpu_count() or 1) // jobs))
+        if threads:
+            os.environ["OMP_NUM_THREADS"] = str(threads)
+        else:
+            os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // jobs)))
     import torch
 
     if threads:
@@ -79,6 +82,4 @@ def register(app: typer.Typer) -> None:
         validate.non_negative("--jobs", jobs)
         validate.out_dir("--out", out)
         validate.out_dir("--report", report)
-        import os
-
         run_demo(out, report, threads or None, jobs=jobs or (2 if (os.cpu_count() or 1) >= 2 else 1))
