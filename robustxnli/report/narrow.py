@@ -47,8 +47,8 @@ def narrowing_options(cfg: SweepConfig, half_width: float | None) -> list[str]:
     seeds = list(cfg.seeds)
     more = list(range(max(seeds) + 1, max(seeds) + 1 + len(seeds)))
     cost = _added_seconds(cfg, lambda raw: raw.__setitem__("seeds", seeds + more))
-    out.append(f"{len(more)} more seeds (x2): +{format_seconds(cost)}{projected(math.sqrt(0.5))} if retraining "
-               "variance dominates")
+    out.append(f"{len(more)} more seed{'s' if len(more) > 1 else ''} (x2): +{format_seconds(cost)}"
+               f"{projected(math.sqrt(0.5))} if retraining variance dominates")
     limit = (cfg.attack or {}).get("limit")
     if limit:
         cost = _added_seconds(cfg, lambda raw: raw.setdefault("attack", {}).__setitem__("limit", 4 * int(limit)))
