@@ -20,6 +20,7 @@ from robustxnli.sweep.plan import build_plan, estimate_seconds
 
 REPO = Path(__file__).resolve().parents[1]
 TOY = "robustxnli.sweep.toy:count_cell"
+CLI = str(Path(sys.executable).with_name("robustxnli"))  # the installed command (PATH may not have the venv)
 
 
 def toy_config(tmp_path: Path, n: int = 5, sleep: float = 0.0, fail: str | None = None) -> dict:
@@ -179,7 +180,7 @@ def test_local_executor_with_two_jobs_overlaps_cells_and_keeps_dependencies(tmp_
         "name": "late", "counter": raw["cells"][0]["kwargs"]["counter"], "needs": "@a1"}})
     (tmp_path / "toy.yaml").write_text(yaml.safe_dump(raw))
     env = {**os.environ, "ROBUSTXNLI_PROGRESS": "0"}
-    done = subprocess.run(["robustxnli", "sweep", str(tmp_path / "toy.yaml"), "--jobs", "2"], env=env,
+    done = subprocess.run([CLI, "sweep", str(tmp_path / "toy.yaml"), "--jobs", "2"], env=env,
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     assert "5 ran" in done.stdout
@@ -199,7 +200,7 @@ def test_two_jobs_workers_end_when_the_sweep_is_killed(tmp_path):
     raw = toy_config(tmp_path, n=3, sleep=4.0)
     raw["cells"][0]["kwargs"]["sleep"] = 0.0
     (tmp_path / "toy.yaml").write_text(yaml.safe_dump(raw))
-    cmd = ["robustxnli", "sweep", str(tmp_path / "toy.yaml"), "--jobs", "2"]
+    cmd = [CLI, "sweep", str(tmp_path / "toy.yaml"), "--jobs", "2"]
     env = {**os.environ, "ROBUSTXNLI_PROGRESS": "0"}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
