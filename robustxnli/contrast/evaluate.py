@@ -3,14 +3,13 @@ model that always answers entailment would score, and the per-class prediction s
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from ..perclass import per_class_by_lang
-from ..progress import progress_bar
+from ..generated_sets import evaluate_generated
 from ..rundir import RunDir, file_sha256, truncate_torn_tail
 from ..schema import ContrastRecord, Identity, read_records
 from .generate import CATEGORIES, ENTAILMENT, LANG_DIR, generate, parse_contrast_langs
@@ -82,29 +81,12 @@ def evaluate_contrast(classifier, lang: str | Sequence[str], n_per_category: int
 
 def _evaluate(classifier, run: RunDir | None, existing: list[dict[str, Any]], langs: list[str],
               n_per_category: int, seed: int, batch_size: int) -> dict[str, Any]:
-    start = time.time()
-    sets = {c: generate(c, n_per_category, seed) for c in langs}
-    wanted = {r["id"] for rows in sets.values() for r in rows}
-    done = {r["id"] for r in existing}
-    todo = {c: [r for r in rows if r["id"] not in done] for c, rows in sets.items()}
-    records = [r for r in existing if r["lang"] in langs and r["id"] in wanted]
-    with progress_bar(f"contrast sets, {len(langs)} language(s)", sum(map(len, todo.values()))) as advance:
-        for code, rows in todo.items():
-            if not rows:
-                continue
-            probs = classifier.predict_proba([r["premise"] for r in rows], [r["hypothesis"] for r in rows],
-                                             batch_size=batch_size)
-            advance(len(rows))
-            new = [ContrastRecord(**r, pred=int(p.argmax()), correct=bool(int(p.argmax()) == r["label"]),
-                                  probs=[round(float(x), 6) for x in p]).to_json() for r, p in zip(rows, probs)]
-            if run is not None:
-                run.append_records(new)
-            records.extend(new)
-    summary = summarize(records)
-    if run is not None:
-        run.write_summary(summary)
-        run.finish(seconds=round(time.time() - start, 2))
-    return summary
+    def to_records(rows: list[dict[str, Any]], probs: Any) -> list[dict[str, Any]]:
+        return [ContrastRecord(**r, pred=int(p.argmax()), correct=bool(int(p.argmax()) == r["label"]),
+                               probs=[round(float(x), 6) for x in p]).to_json() for r, p in zip(rows, probs)]
+
+    return evaluate_generated(classifier, run, {c: generate(c, n_per_category, seed) for c in langs}, existing,
+                              langs, batch_size, f"contrast sets, {len(langs)} language(s)", to_records, summarize)
 
 
 def contrast_run(model: str, out: str | Path, lang: str | Sequence[str] = "en", n_per_category: int = 100,

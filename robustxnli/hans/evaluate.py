@@ -3,14 +3,13 @@ count as non-entailment. Accuracy per heuristic x (entailed / non-entailed) x la
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from ..constants import parse_covered_langs
-from ..progress import progress_bar
+from ..generated_sets import evaluate_generated
 from ..rundir import RunDir, file_sha256, truncate_torn_tail
 from ..schema import HansRecord, HansSummary, Identity, read_records
 from .generate import (ENTAILED, HANS_SUBCASES, HEURISTICS, LANG_DIR, NON_ENTAILED, available_languages,
@@ -107,32 +106,17 @@ def _evaluate(classifier, run: RunDir | None, sets: dict[str, list[dict[str, Any
     if run is not None:
         truncate_torn_tail(run.records_path)
         existing = list(read_records(run.records_path, "hans"))
-    start = time.time()
-    done = {r["id"] for r in existing}
-    todo = {code: [r for r in rows if r["id"] not in done] for code, rows in sets.items()}
-    wanted = {r["id"] for rows in sets.values() for r in rows}
-    records = [r for r in existing if r["lang"] in langs and r["id"] in wanted]
-    with progress_bar(f"HANS-style evaluation, {len(langs)} language(s)", sum(map(len, todo.values()))) as advance:
-        for code, rows in todo.items():
-            if not rows:
-                continue
-            probs = classifier.predict_proba([r["premise"] for r in rows], [r["hypothesis"] for r in rows],
-                                             batch_size=batch_size)
-            advance(len(rows))
-            preds = two_way(probs)
-            new = [HansRecord(id=r["id"], lang=r["lang"], label=int(r["label"]), heuristic=r["heuristic"],
-                              subcase=r["subcase"], premise=r["premise"], hypothesis=r["hypothesis"],
-                              pred2=int(p), pred=int(pr.argmax()), correct=bool(p == r["label"]),
-                              probs=[round(float(x), 6) for x in pr]).to_json()
-                   for r, p, pr in zip(rows, preds, probs)]
-            if run is not None:
-                run.append_records(new)
-            records.extend(new)
-    summary = summarize(records)
-    if run is not None:
-        run.write_summary(summary)
-        run.finish(seconds=round(time.time() - start, 2))
-    return summary
+
+    def to_records(rows: list[dict[str, Any]], probs: Any) -> list[dict[str, Any]]:
+        preds = two_way(probs)
+        return [HansRecord(id=r["id"], lang=r["lang"], label=int(r["label"]), heuristic=r["heuristic"],
+                           subcase=r["subcase"], premise=r["premise"], hypothesis=r["hypothesis"],
+                           pred2=int(p), pred=int(pr.argmax()), correct=bool(p == r["label"]),
+                           probs=[round(float(x), 6) for x in pr]).to_json()
+                for r, p, pr in zip(rows, preds, probs)]
+
+    return evaluate_generated(classifier, run, sets, existing, langs, batch_size,
+                              f"HANS-style evaluation, {len(langs)} language(s)", to_records, summarize)
 
 
 def hans_run(model: str, out: str | Path, lang: str | Sequence[str] = "en", n_per_subcase: int = 100, seed: int = 0,
