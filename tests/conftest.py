@@ -63,3 +63,22 @@ def build_tiny_model(out: Path, id2label: dict[int, str] | None = None, seed: in
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny_xlmr"))
+
+
+def killed_training(monkeypatch, train_run, out: Path, kill_at: int = 5, **kw) -> None:
+    """Run ``train_run(out, **kw)`` with Trainer's ``kill_at``-th training step raising KeyboardInterrupt (a
+    simulated kill), then restore the real step: what a crashed run leaves on disk is the caller's to check."""
+    from transformers import Trainer
+
+    real_step, calls = Trainer.training_step, {"n": 0}
+
+    def crashing_step(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == kill_at:
+            raise KeyboardInterrupt("simulated kill")
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "training_step", crashing_step)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(out, **kw)
+    monkeypatch.setattr(Trainer, "training_step", real_step)

@@ -57,20 +57,9 @@ def test_problems_are_named(tmp_path):
 def test_cut_checkpoint_is_skipped_and_resume_matches(tmp_path, tiny_model_dir, data_dir, monkeypatch, capsys):
     kw = dict(model=str(tiny_model_dir), data_dir=str(data_dir), seed=5, **FAST)
     train_run(tmp_path / "ref", **kw)  # uninterrupted reference
-    from transformers import Trainer
+    from conftest import killed_training
 
-    real_step, calls = Trainer.training_step, {"n": 0}
-
-    def crashing_step(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 5:
-            raise KeyboardInterrupt("simulated kill")
-        return real_step(self, *args, **kwargs)
-
-    monkeypatch.setattr(Trainer, "training_step", crashing_step)
-    with pytest.raises(KeyboardInterrupt):
-        train_run(tmp_path / "c", **kw)
-    monkeypatch.setattr(Trainer, "training_step", real_step)
+    killed_training(monkeypatch, train_run, tmp_path / "c", **kw)
     phase = tmp_path / "c" / "phase3"
     assert (phase / "checkpoint-2").exists() and (phase / "checkpoint-4").exists()
     _cut_mid_write(phase / "checkpoint-4")

@@ -69,21 +69,10 @@ def test_same_seed_same_weights_and_resume_is_exact(tmp_path, tiny_model_dir, da
     assert all(torch.equal(a[k], b[k]) for k in a)
 
     # interrupt after the 4th optimiser step (checkpoints every 2), then re-run: same final weights
-    from transformers import Trainer
+    from conftest import killed_training
 
-    real_step, calls = Trainer.training_step, {"n": 0}
-
-    def crashing_step(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 5:
-            raise KeyboardInterrupt("simulated kill")
-        return real_step(self, *args, **kwargs)
-
-    monkeypatch.setattr(Trainer, "training_step", crashing_step)
-    with pytest.raises(KeyboardInterrupt):
-        train_run(tmp_path / "c", **kw)
+    killed_training(monkeypatch, train_run, tmp_path / "c", **kw)
     assert (tmp_path / "c/phase3/checkpoint-4").exists() and not (tmp_path / "c/model").exists()
-    monkeypatch.setattr(Trainer, "training_step", real_step)
     train_run(tmp_path / "c", **kw)
     c = _weights(tmp_path / "c")
     assert all(torch.allclose(a[k], c[k], atol=1e-6) for k in a)
