@@ -51,6 +51,17 @@ class Task:
     choices: Callable[[dict[str, Any]], tuple[str, list[str]]] | None = None
 
 
+def json_object_line(text: str, path: Any, lineno: int) -> dict[str, Any]:
+    """One JSON Lines row: a JSON object, else a DataError naming the file and line."""
+    try:
+        row = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise DataError(f"{path}, line {lineno}: malformed JSON ({err.msg})") from None
+    if not isinstance(row, dict):
+        raise DataError(f"{path}, line {lineno}: expected a JSON object, got {type(row).__name__}")
+    return row
+
+
 def resolve_data_dir(data_dir: str | Path | None = None) -> Path | None:
     value = data_dir or os.environ.get("ROBUSTXNLI_DATA")
     if value is None:
@@ -112,12 +123,7 @@ def _raw_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
                 except UnicodeDecodeError as err:
                     raise DataError(f"{path}, line {lineno}: not UTF-8 text (byte {line[err.start]:#04x} at "
                                     f"column {err.start + 1}); re-save the file as UTF-8") from None
-                try:
-                    row = json.loads(text)
-                except json.JSONDecodeError as err:
-                    raise DataError(f"{path}, line {lineno}: malformed JSON ({err.msg})") from None
-                if not isinstance(row, dict):
-                    raise DataError(f"{path}, line {lineno}: expected a JSON object, got {type(row).__name__}")
+                row = json_object_line(text, path, lineno)
                 for key, value in row.items():
                     if isinstance(value, str):
                         try:

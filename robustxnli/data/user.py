@@ -24,7 +24,7 @@ from typing import Any, Iterator, Sequence
 from ..constants import CONTRADICTION, ENTAILMENT, NEUTRAL, parse_lang_code
 from ..errors import DataError, UserError
 from ..rundir import file_sha256
-from .base import NLIExample, nonempty_text
+from .base import NLIExample, json_object_line, nonempty_text
 
 NON_ENTAILMENT = 1  # two-way sets: 0 entailment, 1 non-entailment (as HANS and `robustxnli hans generate`)
 FIELDS = ("premise", "hypothesis", "label", "lang", "id")
@@ -177,13 +177,7 @@ def iter_rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         for lineno, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{path}, line {lineno}: malformed JSON ({err.msg})") from None
-            if not isinstance(row, dict):
-                raise DataError(f"{path}, line {lineno}: expected a JSON object, got {type(row).__name__}")
-            yield f"line {lineno}", row
+            yield f"line {lineno}", json_object_line(line, path, lineno)
     elif fmt == "json":
         try:
             doc = json.loads(text)
