@@ -4,7 +4,7 @@ Same model, same XNLI examples, same recipe (identical transformation, constrain
 the recipe), measured side by side in one process:
 * baseline: ``textattack.Attacker`` with ``HuggingFaceModelWrapper`` (pads every batch to ``model_max_length``,
   batches of 32 in arrival order, ``no_grad``) and TextAttack's default goal function;
-* robustxnli: :func:`robustxnli.attacks.runner.attack_run` (length-sorted batches padded to the longest pair,
+* robustxnli: :func:`robustxnli.attacking.runner.attack_run` (length-sorted batches padded to the longest pair,
   ``inference_mode``, a prediction cache across examples, records fsynced per example).
 Prints examples/second for each, the ratio (goal >= 3x), the share of robustxnli's wall time spent in the model's
 forward pass (goal >= 85%) and whether both gave the same outcome per example.
@@ -96,7 +96,7 @@ def main() -> None:
     import torch
 
     from robustxnli.attacks.engine import make_context
-    from robustxnli.attacks.runner import attack_run
+    from robustxnli.attacking.runner import attack_run
     from robustxnli.data import load_nli
     from robustxnli.recipes import get_recipe
 

@@ -37,7 +37,7 @@ def _root(verbose: bool = typer.Option(False, "--verbose", help="Show the librar
 COMMAND_MODULES: list[str] = [
     "robustxnli.training.commands",
     "robustxnli.evaluation.commands",
-    "robustxnli.attacks.commands",
+    "robustxnli.attacking.commands",
     "robustxnli.hans.commands",
     "robustxnli.contrast.commands",
     "robustxnli.report.commands",

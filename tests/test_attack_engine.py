@@ -197,7 +197,7 @@ def _tiny_mlm(out: Path) -> Path:
 
 def test_wordsub_mlm_runs_with_a_tiny_masked_lm(classifier, data_dir, tmp_path):
     from robustxnli.attacks.model_swaps import MaskedLMSwap, load_masked_lm
-    from robustxnli.attacks.runner import attack_run
+    from robustxnli.attacking.runner import attack_run
     from robustxnli.attacks.text import in_script
 
     mlm_dir = _tiny_mlm(tmp_path / "mlm")
@@ -223,7 +223,7 @@ def test_wordsub_mlm_runs_with_a_tiny_masked_lm(classifier, data_dir, tmp_path):
                                                  ("textattack:deepwordbug", "fr", "premise"),
                                                  ("textattack:pwws", "en", "hypothesis")])
 def test_only_the_chosen_column_changes(classifier, data_dir, tmp_path, model_dir, recipe, lang, perturb):
-    from robustxnli.attacks.runner import attack_run
+    from robustxnli.attacking.runner import attack_run
 
     if recipe == "textattack:pwws":
         from robustxnli.attacks.lexicons import wordnet
@@ -257,7 +257,7 @@ def test_only_the_chosen_column_changes(classifier, data_dir, tmp_path, model_di
 
 
 def test_same_seed_same_bytes(classifier, data_dir, tmp_path):
-    from robustxnli.attacks.runner import attack_run
+    from robustxnli.attacking.runner import attack_run
 
     for name in ("a", "b"):
         attack_run(classifier, "es", "textattack:deepwordbug", limit=10, seed=3, out=tmp_path / name,
@@ -276,14 +276,14 @@ def slow_attack(self, *args):
     time.sleep(0.3)  # give the parent time to kill us mid-run
     return _attack(self, *args)
 textattack.Attack.attack = slow_attack
-from robustxnli.attacks.runner import attack_run
+from robustxnli.attacking.runner import attack_run
 attack_run(sys.argv[1], "de", "textattack:deepwordbug", limit=int(sys.argv[3]), seed=1, out=sys.argv[2],
            data_dir=sys.argv[4])
 """
 
 
 def test_resume_after_kill9(model_dir, classifier, data_dir, tmp_path):
-    from robustxnli.attacks.runner import attack_run
+    from robustxnli.attacking.runner import attack_run
 
     run = tmp_path / "run"
     script = tmp_path / "attack.py"
@@ -321,7 +321,7 @@ def test_resume_after_kill9(model_dir, classifier, data_dir, tmp_path):
 def test_bad_input_is_a_user_error(classifier, data_dir, tmp_path):
     from conftest import build_tiny_model
 
-    from robustxnli.attacks.runner import attack_run
+    from robustxnli.attacking.runner import attack_run
 
     with pytest.raises(UserError, match="unknown language 'xx'"):
         attack_run(classifier, "xx", "wordsub-embedding", out=tmp_path / "a", data_dir=data_dir)

@@ -195,7 +195,7 @@ def sensitive_classifier(tmp_path_factory):
 
 @pytest.mark.parametrize("lang", ["de", "ru", "zh"])
 def test_charnoise_recipe_end_to_end(sensitive_classifier, data_dir, tmp_path, lang):
-    from robustxnli.attacks.runner import attack_run
+    from robustxnli.attacking.runner import attack_run
     from robustxnli.rundir import iter_records
 
     if not (data_dir / "xnli").exists():

@@ -98,7 +98,7 @@ def sensitive_classifier(tmp_path_factory):
 
 @pytest.mark.parametrize("lang,targets", [("de", "en,ru"), ("ru", "en"), ("zh", "en")])
 def test_codemix_end_to_end(sensitive_classifier, data_dir, tmp_path, lang, targets):
-    from robustxnli.attacks.runner import attack_run
+    from robustxnli.attacking.runner import attack_run
     from robustxnli.rundir import iter_records
 
     for tgt in targets.split(","):

@@ -54,7 +54,7 @@ def test_transformations_match_pure_functions_on_xnli(lang, data_dir):
 
 
 def test_distractor_recipes_through_the_attack_runner(tmp_path, tiny_model_dir, data_dir):
-    from robustxnli.attacks.runner import attack_run
+    from robustxnli.attacking.runner import attack_run
     from robustxnli.errors import UserError
     from robustxnli.models import load_classifier
     from robustxnli.rundir import RunDir

@@ -183,7 +183,7 @@ def sensitive_classifier(tmp_path_factory):
 
 @pytest.mark.parametrize("lang", ["en", "de", "ru", "zh"])
 def test_wordsub_wordnet_end_to_end(sensitive_classifier, data_dir, tmp_path, lang):
-    from robustxnli.attacks.runner import attack_run
+    from robustxnli.attacking.runner import attack_run
     from robustxnli.attacks.text import words_from_text
     from robustxnli.rundir import iter_records
 

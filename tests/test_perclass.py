@@ -69,7 +69,7 @@ def test_evaluate_writes_and_prints_per_class(tmp_path, tiny_model_dir, data_dir
 
 
 def test_attack_summary_and_line_carry_per_class():
-    from attacks.runner import summarize, summary_line
+    from robustxnli.attacking.runner import summarize, summary_line
 
     recs = [{"label": 0, "status": "succeeded", "clean_pred": 0, "words_changed_frac": 0.1, "queries": 3},
             {"label": 1, "status": "skipped", "clean_pred": 0, "words_changed_frac": 0.0, "queries": 1},

@@ -79,7 +79,7 @@ def test_builtins_are_listed_with_languages_and_citations():
 
 
 def test_plugin_file_outside_the_repo(tmp_path, tiny_model_dir, data_dir):
-    from robustxnli.attacks.runner import attack_run
+    from robustxnli.attacking.runner import attack_run
     from robustxnli.recipes import get_recipe, list_recipes
 
     plugin = tmp_path / "elsewhere" / "my_recipes.py"
@@ -147,7 +147,7 @@ def _install_entry_point(root: Path) -> None:
 
 
 def test_entry_point_plugin(tmp_path, monkeypatch, tiny_model_dir, data_dir):
-    from robustxnli.attacks.runner import attack_run
+    from robustxnli.attacking.runner import attack_run
     from robustxnli.recipes import get_recipe, list_recipes
 
     _install_entry_point(tmp_path / "site")

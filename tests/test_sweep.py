@@ -80,6 +80,86 @@ def test_hashes_follow_config_changes():
     assert not {c.cell_hash for c in lr} & {c.cell_hash for c in base}
 
 
+OLD_ATTACK = "robustxnli.attacks.runner:attack_run"  # the attack runner before it moved above the recipes
+NEW_ATTACK = "robustxnli.attacking.runner:attack_run"
+
+
+@pytest.mark.parametrize("config", ["sweep_cpu.yaml", "sweep_paper.yaml", "reference_cpu.yaml"])
+def test_moved_attack_runner_keeps_every_cell_hash(config):
+    """The attack runner moved from attacks/ to robustxnli.attacking: a config naming the new path, the old path
+    or neither gives the same cells, run dirs and sweep hash, and every attack cell is still hashed the way it was
+    before the move (under the old name), so finished run dirs are found again; the cell calls the new path."""
+    from robustxnli.sweep.config import DEFAULT_FUNCTIONS, MOVED_FUNCTIONS, stable_hash
+    from robustxnli.sweep.plan import DEP
+
+    assert MOVED_FUNCTIONS[OLD_ATTACK] == NEW_ATTACK == DEFAULT_FUNCTIONS["attack"]
+    raw = yaml.safe_load((REPO / "configs" / config).read_text())
+    assert (raw.get("functions") or {}).get("attack", NEW_ATTACK) == NEW_ATTACK  # the shipped configs are updated
+    variants = {name: {**raw, "functions": {**(raw.get("functions") or {}), "attack": fn}}
+                for name, fn in (("new", NEW_ATTACK), ("old", OLD_ATTACK))}
+    variants["default"] = {k: v for k, v in raw.items() if k != "functions"}
+    plans = {name: [(c.name, c.cell_hash, c.out, c.fn) for c in build_plan(load_config(v), "/r")]
+             for name, v in variants.items()}
+    assert plans["new"] == plans["old"] == plans["default"]
+    assert load_config(variants["new"]).sweep_hash == load_config(variants["old"]).sweep_hash
+    cells = build_plan(load_config(REPO / "configs" / config), "/r")
+    assert [(c.name, c.cell_hash, c.out, c.fn) for c in cells] == plans["new"]
+    outs = {c.cell_hash: c.out for c in cells}
+    attacks = [c for c in cells if c.kind == "attack"]
+    assert attacks and all(c.fn == NEW_ATTACK for c in attacks)
+    for c in attacks:  # the hash as computed before the move: the old name, the checkpoint as its train cell
+        assert c.kwargs["model"] == outs[c.deps[0]]
+        before = {**c.kwargs, "model": DEP + c.deps[0]}
+        assert c.cell_hash == stable_hash({"fn": OLD_ATTACK, "kwargs": before, "deps": c.deps})
+
+
+def test_moved_attack_runner_hashes_are_pinned():
+    """Cell and sweep hashes of a small config, computed before the move (commit 5c5a246)."""
+    raw = {"name": "pinned", "models": ["m"], "langs": ["de"], "recipes": ["charnoise"], "attack": {"limit": 5}}
+    old = {**raw, "functions": {"attack": OLD_ATTACK}}
+    new = {**raw, "functions": {"attack": NEW_ATTACK}}
+    want = {"train/m_baseline_s1": "c00f9c6492a82697", "evaluate/m_baseline_s1": "5dedbde1b3ce2b78",
+            "attack/m_baseline_s1_charnoise_de": "ad3bdbda8ba8ec2d"}
+    for cfg in (raw, old, new):
+        assert {c.name: c.cell_hash for c in build_plan(load_config(cfg), "/r")} == want
+    assert load_config(raw).sweep_hash == "f31604e6f1430d83"
+    assert load_config(old).sweep_hash == load_config(new).sweep_hash == "d7b2d6063558ddbe"
+
+
+def test_old_attack_runner_name_still_validates_and_runs(tmp_path, monkeypatch, tiny_model_dir, data_dir):
+    """A user's YAML written before the move (functions.attack and a cell fn naming robustxnli.attacks.runner)
+    loads without --allow-functions, has its attack: options checked against the runner, and runs; the manifest
+    records the call at the new place and the cell hash of the old name; a re-run finds the cell done."""
+    import json
+
+    from robustxnli.sweep.config import stable_hash
+    from robustxnli.sweep.executors import resolve_fn
+    from robustxnli.sweep.run import sweep
+
+    monkeypatch.setenv("ROBUSTXNLI_PROGRESS", "0")
+    from robustxnli.attacking.runner import attack_run
+
+    assert resolve_fn(OLD_ATTACK) is attack_run
+    with pytest.raises(UserError, match="limt.*did you mean"):
+        load_config({"models": ["m"], "functions": {"attack": OLD_ATTACK}, "attack": {"limt": 2}})
+    kwargs = {"model": str(tiny_model_dir), "lang": "en", "recipe": "charnoise", "limit": 2,
+              "data_dir": str(data_dir)}
+    raw = {"name": "old-names", "out_dir": str(tmp_path / "runs"), "functions": {"attack": OLD_ATTACK},
+           "attack": {"limit": 2}, "cells": [{"name": "attack-en", "fn": OLD_ATTACK, "kwargs": kwargs}]}
+    (tmp_path / "old.yaml").write_text(yaml.safe_dump(raw))
+    cfg = load_config(tmp_path / "old.yaml")
+    assert cfg.functions["attack"] == NEW_ATTACK
+    (cell,) = build_plan(cfg)
+    assert cell.fn == NEW_ATTACK and cell.cell_hash == stable_hash({"fn": OLD_ATTACK, "kwargs": kwargs, "deps": []})
+    res = sweep(tmp_path / "old.yaml")
+    assert res.ran == ["attack-en"] and not res.failed
+    m = json.loads((Path(cell.out) / "manifest.json").read_text())
+    assert m["status"] == DONE and m["kind"] == "attack" and m["cell_hash"] == cell.cell_hash
+    assert m["cell_fn"] == NEW_ATTACK and m["sweep_hash"] == cfg.sweep_hash
+    assert json.loads((Path(cell.out) / "summary.json").read_text())["n"] == 2
+    assert sweep(tmp_path / "old.yaml").skipped == ["attack-en"]
+
+
 def test_paper_config_and_cost():
     cfg = load_config(REPO / "configs" / "sweep_paper.yaml")
     assert len(cfg.models) == 3 and "facebook/xlm-roberta-xl" in cfg.models

@@ -42,10 +42,32 @@ from ..errors import UserError
 DEFAULT_FUNCTIONS = {
     "train": "robustxnli.training.run:train_run",
     "evaluate": "robustxnli.evaluation.run:evaluate_run",
-    "attack": "robustxnli.attacks.runner:attack_run",
+    "attack": "robustxnli.attacking.runner:attack_run",
     "hans": "robustxnli.hans.evaluate:hans_run",
     "contrast": "robustxnli.contrast.evaluate:contrast_run",
 }
+# Cell functions that moved, {name before the move: where it lives now}. A YAML (or a hand-built Cell) naming the
+# old path still validates and runs: the function is imported from its new place. Cells are hashed under the name
+# before the move (plan._make), and sweep_hash reads the YAML's `functions:` / `cells: fn:` the same way, so finished
+# run dirs keep their cell hashes and a config keeps its sweep hash whichever name it gives. When a function moves
+# again, point its old names at the new place and keep the first (oldest) name first; never drop an entry.
+MOVED_FUNCTIONS = {
+    # the attack runner left attacks/ (the engine, below the recipe registry) for robustxnli.attacking (above it)
+    "robustxnli.attacks.runner:attack_run": "robustxnli.attacking.runner:attack_run",
+}
+_HASHED_AS = {new: old for old, new in reversed(MOVED_FUNCTIONS.items())}  # current -> first name (first wins)
+
+
+def current_function(fn: str) -> str:
+    """The importable ``module:function`` a cell calls (the new place of a moved function, else ``fn``)."""
+    return MOVED_FUNCTIONS.get(fn, fn)
+
+
+def hashed_function(fn: str) -> str:
+    """The name a cell function is hashed under: its first name, from before any move (else ``fn``)."""
+    return _HASHED_AS.get(current_function(fn), fn)
+
+
 # Cell functions a sweep may call without --allow-functions (any other 'module:function' runs arbitrary code).
 REGISTERED_FUNCTIONS = frozenset({*DEFAULT_FUNCTIONS.values(), "robustxnli.sweep.toy:count_cell"})
 # Keys that say where/how to run, not what: they do not change the sweep hash.
@@ -86,7 +108,14 @@ class SweepConfig:
     @property
     def sweep_hash(self) -> str:
         """sha256 (16 hex) of what the study computes: everything but where/how it runs."""
-        return stable_hash({k: v for k, v in self.raw.items() if k not in EXECUTION_KEYS})
+        what = {k: v for k, v in self.raw.items() if k not in EXECUTION_KEYS}
+        if isinstance(what.get("functions"), dict):  # a moved function counts under its historical name
+            what["functions"] = {k: hashed_function(v) if isinstance(v, str) else v
+                                 for k, v in what["functions"].items()}
+        if isinstance(what.get("cells"), list):
+            what["cells"] = [{**c, "fn": hashed_function(c["fn"])} if isinstance(c, dict) and
+                             isinstance(c.get("fn"), str) else c for c in what["cells"]]
+        return stable_hash(what)
 
 
 def stable_hash(obj: Any, n: int = 16) -> str:
@@ -183,6 +212,7 @@ def load_config(path: str | Path | dict[str, Any], allow_functions: bool = False
     for kind, fn in functions.items():
         if ":" not in str(fn):
             raise UserError(f"{where}: functions.{kind} must be 'package.module:function', got {fn!r}")
+    functions = {kind: current_function(str(fn)) for kind, fn in functions.items()}  # old names of moved functions
     for i, cell in enumerate(extra):
         if not isinstance(cell, dict) or "fn" not in cell or "name" not in cell:
             raise UserError(f"{where}: cells[{i}] needs at least `name` and `fn` ('module:function')")
@@ -193,7 +223,7 @@ def load_config(path: str | Path | dict[str, Any], allow_functions: bool = False
         named = [(f"functions.{k}", str(v)) for k, v in functions.items()] + \
             [(f"cells[{i}].fn", str(c["fn"])) for i, c in enumerate(extra)]
         for key, fn in named:
-            if fn not in REGISTERED_FUNCTIONS:
+            if current_function(fn) not in REGISTERED_FUNCTIONS:
                 raise UserError(f"{where}: {key} {fn!r} is not a registered cell function; a sweep YAML that names "
                                 "other functions runs arbitrary code — pass --allow-functions if you trust it "
                                 f"(registered: {', '.join(sorted(REGISTERED_FUNCTIONS))})")

@@ -18,13 +18,15 @@ from typing import Any, Callable, Sequence
 
 from ..errors import UserError
 from ..rundir import MANIFEST, RunDir, read_json
+from .config import current_function
 from .plan import Cell
 
 DONE, PENDING, PARTIAL, FAILED = "done", "pending", "partial", "failed"
 
 
 def resolve_fn(dotted: str) -> Callable[..., Any]:
-    module, _, name = dotted.partition(":")
+    """The cell function ``module:function`` (an old name of a moved function is imported from its new place)."""
+    module, _, name = current_function(dotted).partition(":")
     try:
         fn = getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError) as err:

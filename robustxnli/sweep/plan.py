@@ -2,7 +2,8 @@
 
 A cell is one job writing one run dir: ``{"fn": "module:func", "kwargs": {...}, "out": run_dir, "deps": [...]}``.
 Its run dir is keyed by ``cell_hash`` = hash(fn, kwargs, hashes of the cells it depends on), so an unchanged cell
-keeps its directory (and its finished results) when the sweep config grows, and a changed one gets a fresh one.
+keeps its directory (and its finished results) when the sweep config grows, and a changed one gets a fresh one
+(``fn`` counts under its name before any move: config.MOVED_FUNCTIONS).
 Train cells: model x regime x seed. Evaluate / attack (per recipe) / hans cells depend on their train cell.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from .config import SweepConfig, stable_hash
+from .config import SweepConfig, current_function, hashed_function, stable_hash
 
 DEP = "@cell:"  # placeholder in kwargs for "the run dir of the cell with this hash"
 
@@ -55,9 +56,11 @@ def inside(root: Path, path: Path) -> bool:
 
 
 def _make(name: str, kind: str, fn: str, kwargs: dict[str, Any], deps: list[Cell], meta: dict[str, Any]) -> Cell:
+    """A cell calling ``fn`` (its current import path), hashed under ``fn``'s name before any move
+    (config.MOVED_FUNCTIONS), so moving a cell function re-keys no run dir."""
     dep_hashes = [d.cell_hash for d in deps]
-    h = stable_hash({"fn": fn, "kwargs": kwargs, "deps": dep_hashes})
-    return Cell(name, kind, fn, kwargs, dep_hashes, h, meta=meta)
+    h = stable_hash({"fn": hashed_function(fn), "kwargs": kwargs, "deps": dep_hashes})
+    return Cell(name, kind, current_function(fn), kwargs, dep_hashes, h, meta=meta)
 
 
 def regime_arg(regime: str) -> str:

@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
         from robustxnli.constants import XNLI_LANGS
         from robustxnli.recipes import list_recipes
 
-        from .availability import resources, usable_languages
+        from robustxnli.attacks.availability import resources, usable_languages
 
         def fmt(langs) -> str:
             return "all 15" if set(langs) == set(XNLI_LANGS) else ", ".join(langs) or "none"

@@ -58,7 +58,7 @@ def _probs(raw: Any) -> list[float]:
 
 def result_record(example: Any, result: Any, columns: Sequence[str]) -> dict[str, Any]:
     """One records.jsonl row from a TextAttack AttackResult."""
-    from .constraints import column_word_count, words_changed
+    from robustxnli.attacks.constraints import column_word_count, words_changed
 
     status = {"SuccessfulAttackResult": "succeeded", "FailedAttackResult": "failed",
               "SkippedAttackResult": "skipped"}.get(type(result).__name__)
@@ -211,8 +211,8 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     from robustxnli.models.fingerprint import model_fingerprint
     from robustxnli.rundir import data_fingerprint
 
-    from .constraints import perturbed_columns
-    from .engine import make_context
+    from robustxnli.attacks.constraints import perturbed_columns
+    from robustxnli.attacks.engine import make_context
 
     if data is not None:
         from robustxnli.data.user import UserData, load_user_data
@@ -324,7 +324,7 @@ def two_way_wrapper(clf: Any, data: Any) -> Any:
     """The two-way model wrapper for a two-way set, else None (the recipe context builds the 3-way one)."""
     if data is None or not data.two_way:
         return None
-    from .two_way import TwoWayModelWrapper
+    from robustxnli.attacks.two_way import TwoWayModelWrapper
 
     return TwoWayModelWrapper(clf)
 
