@@ -162,22 +162,29 @@ def test_entry_point_plugin(tmp_path, monkeypatch, tiny_model_dir, data_dir):
     assert json.loads((tmp_path / "run" / "manifest.json").read_text())["recipe"] == "swapper"
 
 
-def test_cli_skip_message_for_a_file_plugin(tmp_path, tiny_model_dir, data_dir):
-    """`attack --lang de,zh --recipe file.py:factory`: the zh cell is skipped with the plug-in's languages (the
-    skip message used to look the plug-in up again by its bare name, which fails for file plug-ins)."""
+def test_cli_skip_message_for_file_and_entry_point_plugins(tmp_path, tiny_model_dir, data_dir):
+    """`robustxnli attack --lang de,zh` (the installed command) with a file plug-in and an entry-point recipe: the
+    cells a recipe does not support are skipped with its own languages (the skip message used to look the recipe
+    up again by its bare name, which fails for file plug-ins), and only drop_letters × de runs."""
     import os
     import subprocess
     import sys
 
     plugin = tmp_path / "my_recipes.py"
     plugin.write_text(PLAIN_FACTORY, encoding="utf-8")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ROBUSTXNLI_OFFLINE": "1", "ROBUSTXNLI_PROGRESS": "0"}
-    p = subprocess.run([sys.executable, "-m", "robustxnli.cli", "attack", "--model", str(tiny_model_dir), "--lang",
-                        "de,zh", "--recipe", f"{plugin}:drop_letters", "--limit", "2", "--out", str(tmp_path / "o"),
+    _install_entry_point(tmp_path / "site")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ROBUSTXNLI_OFFLINE": "1", "ROBUSTXNLI_PROGRESS": "0",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path / "site"), os.environ.get("PYTHONPATH")]))}
+    cli = str(Path(sys.executable).with_name("robustxnli"))  # the installed command (PATH may not have the venv)
+    p = subprocess.run([cli, "attack", "--model", str(tiny_model_dir), "--lang", "de,zh", "--recipe",
+                        f"{plugin}:drop_letters", "--recipe", "swapper", "--limit", "2", "--out", str(tmp_path / "o"),
                         "--data-dir", str(data_dir)], capture_output=True, text=True, env=env, timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
     assert "skipping drop_letters × zh: recipe supports de, fr" in p.stderr
+    assert "skipping swapper × de: recipe supports es, en" in p.stderr
+    assert "skipping swapper × zh: recipe supports es, en" in p.stderr
     assert (tmp_path / "o" / "de-drop_letters" / "records.jsonl").exists()
+    assert sorted(d.name for d in (tmp_path / "o").iterdir()) == ["de-drop_letters"]
 
 
 def test_recipes_list_states_constraints_and_lexicons_here():
