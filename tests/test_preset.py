@@ -116,6 +116,13 @@ def test_cli_preset_cpu_then_evaluate(tmp_path, tiny_model_dir, data_dir):
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads((out / "eval/summary.json").read_text())
     assert summary["n"] == {"en": 6, "de": 6}
+    # wordsub-embedding takes its neighbours from the victim's input embeddings: the bi-encoder exposes them
+    proc = subprocess.run([str(exe), "attack", "--model", str(out), "--lang", "de", "--limit", "4", "--recipe",
+                           "wordsub-embedding", "-o", f"encoder_dir={tiny_model_dir}", "-o", "min_cos=0",
+                           "-o", "label_preserving=false", "--out", str(out / "atk"), "--data-dir", str(data_dir)],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads((out / "atk/de-wordsub-embedding/summary.json").read_text())["n"] == 4
     bad = subprocess.run([str(exe), "train", "--model", str(tiny_model_dir), "--preset", "gpu", "--out",
                           str(tmp_path / "bad"), "--data-dir", str(data_dir)], capture_output=True, text=True, env=env)
     assert bad.returncode == 2 and "choose from: default, cpu" in bad.stderr and "Traceback" not in bad.stderr

@@ -65,6 +65,11 @@ class BiEncoderNLI(nn.Module):
         self.prefix = prefix
         self.config = encoder.config
 
+    def get_input_embeddings(self) -> nn.Module:
+        """The encoder's token embeddings (what ``wordsub-embedding`` takes its neighbours from), as a
+        Hugging Face model exposes them."""
+        return self.encoder.get_input_embeddings()
+
     def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         h = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         return masked_mean(h, attention_mask)
