@@ -11,7 +11,7 @@ citation (the shape of TextAttack's ``attack_recipes``). Three ways to provide o
 
 * a file anywhere: ``--recipe path/to/file.py:factory``, where ``factory`` is a :class:`Recipe` (made with the
   decorator) or a plain function ``(ctx) -> Attack``; a plain function's name/languages/citation come from its
-  attributes (``recipe_name``, ``languages``, ``citation``, ``summary``) or from ``Languages:`` / ``Citation:``
+  attributes (``recipe_name``, ``languages``, ``citation``, ``summary``, ``perturb``) or from ``Languages:`` / ``Citation:``
   lines of its docstring (languages default to all 15);
 * an installed package declaring an entry point in group ``robustxnli.recipes``
   (``[project.entry-points."robustxnli.recipes"] my-recipe = "my_pkg.recipes:factory"``); the entry point's
@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ENTRY_POINT_GROUP = "robustxnli.recipes"
 
-__all__ = ["RecipeContext", "Recipe", "recipe", "get_recipe", "list_recipes", "ENTRY_POINT_GROUP",
+__all__ = ["RecipeContext", "Recipe", "recipe", "get_recipe", "builtin_recipe", "list_recipes", "ENTRY_POINT_GROUP",
            "PERTURB_CHOICES"]
 
 
@@ -58,6 +58,7 @@ class Recipe:
     source: str = "built-in"       # "built-in" | file path | "entry point <dist>"
     constraints: str = ""          # what keeps the label, stated in `recipes list` and the run manifest
     options: tuple[str, ...] = ()  # recipe-specific -o KEY=VALUE keys (engine options: attacks.engine.ENGINE_OPTIONS)
+    perturb: str = "hypothesis"    # the column(s) it perturbs when --perturb is not given
 
     def supports(self, lang: str) -> bool:
         return lang in self.languages
@@ -97,15 +98,19 @@ def _normalise_languages(languages: str | Iterable[str] | None, where: str) -> t
 
 
 def recipe(name: str, *, languages: str | Iterable[str], citation: str, summary: str, constraints: str = "",
-           options: Iterable[str] = ()) -> Callable[[Callable[[RecipeContext], Any]], Recipe]:
+           options: Iterable[str] = (), perturb: str = "hypothesis"
+           ) -> Callable[[Callable[[RecipeContext], Any]], Recipe]:
     """Decorator: turn a factory into a registered :class:`Recipe` (``languages`` may be ``"all"``);
-    ``constraints`` says what keeps the label, ``options`` lists the recipe's own ``-o`` keys."""
+    ``constraints`` says what keeps the label, ``options`` lists the recipe's own ``-o`` keys, ``perturb`` the
+    column(s) it attacks unless the user picks (hypothesis, premise or both)."""
+    if perturb not in PERTURB_CHOICES:
+        raise ValueError(f"recipe {name!r}: perturb must be one of {', '.join(PERTURB_CHOICES)} (got {perturb!r})")
 
     def wrap(factory: Callable[[RecipeContext], Any]) -> Recipe:
         module = getattr(factory, "__module__", "") or ""
         source = "built-in" if module.startswith(__name__ + ".") else module
         rec = Recipe(name, _normalise_languages(languages, f"recipe {name!r}"), citation, summary, factory, source,
-                     constraints, tuple(options))
+                     constraints, tuple(options), perturb)
         captured = _CAPTURE.get()
         if captured is not None:
             captured.append(rec)
@@ -181,8 +186,11 @@ def _as_recipe(obj: Any, default_name: str, source: str) -> Recipe:
     citation = getattr(obj, "citation", None) or _doc_field(doc, "citation") or "(no citation given)"
     first_line = next((ln.strip() for ln in doc.splitlines() if ln.strip()), "")
     summary = getattr(obj, "summary", None) or first_line or "(third-party recipe)"
+    perturb = str(getattr(obj, "perturb", None) or "hypothesis")
+    if perturb not in PERTURB_CHOICES:
+        raise UserError(f"{source}: recipe {name!r} has perturb={perturb!r}; use one of {', '.join(PERTURB_CHOICES)}")
     return Recipe(str(name), _normalise_languages(languages, f"{source}: recipe {name!r}"), str(citation),
-                  str(summary), obj, source)
+                  str(summary), obj, source, perturb=perturb)
 
 
 def _load_file_plugin(spec: str) -> Recipe:
@@ -255,6 +263,13 @@ def list_recipes() -> list[Recipe]:
         seen.add(rec.name)
         out.append(rec)
     return out
+
+
+def builtin_recipe(name: str) -> Recipe | None:
+    """The built-in recipe registered as ``name``, or None (plug-ins are not loaded)."""
+    _load_builtins()
+    rec = _REGISTRY.get(str(name).strip())
+    return rec if rec is not None and rec.source == "built-in" else None
 
 
 def get_recipe(spec: str) -> Recipe:

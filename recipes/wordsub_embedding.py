@@ -1,4 +1,4 @@
-"""``wordsub-embedding``: swap hypothesis words for their neighbours in the attacked model's own embeddings.
+"""``wordsub-embedding``: swap premise and hypothesis words for their neighbours in the attacked model's own embeddings.
 
 Languages: all 15 (candidates are whole-word vocabulary entries in the language's script).
 Citation: Alzantot et al. 2018, "Generating Natural Language Adversarial Examples" (EMNLP); Jin et al. 2020,
@@ -38,6 +38,7 @@ SENSE_FILTERS = ("LexiconSynonym (the neighbour is also a thesaurus/WordNet/Cili
                 "language (wordfreq), same case/number/gender (pymorphy3, ru); "
                 + SENSE_FILTERS,
     options=("candidates", "min_cos"),
+    perturb="both",  # see wordsub-wordnet: the filters leave few candidates in the hypothesis alone
 )
 def wordsub_embedding(ctx: RecipeContext):
     from robustxnli.attacks.engine import (build_attack, label_constraints, option, pair_constraints,

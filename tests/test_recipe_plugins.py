@@ -202,3 +202,52 @@ def test_recipes_list_states_constraints_and_lexicons_here():
 
     builtin = [r for r in list_recipes() if r.source == "built-in" and not r.name.startswith("distractor")]
     assert builtin and all("label-preserving" in r.constraints for r in builtin)
+
+
+def test_recipe_default_columns_and_the_perturb_override(tmp_path, tiny_model_dir, data_dir):
+    """A recipe says which column(s) it attacks when --perturb is not given (the word-substitution recipes: both,
+    wordsub-wordnet's comment says why); the installed command records it, --perturb overrides it, a bad value
+    in a plug-in is refused, and a sweep hashes non-hypothesis defaults into its attack cells."""
+    import os
+    import subprocess
+    import sys
+
+    from robustxnli.recipes import builtin_recipe, get_recipe
+
+    assert builtin_recipe("wordsub-wordnet").perturb == builtin_recipe("wordsub-embedding").perturb == "both"
+    assert builtin_recipe("charnoise").perturb == "hypothesis" and builtin_recipe("no-such") is None
+    plugin = tmp_path / "both_sides.py"
+    plugin.write_text(PLAIN_FACTORY + "\ndrop_letters.perturb = 'both'\n\ndef bad(ctx):\n    pass\n\n"
+                      "bad.perturb = 'neither'\n", encoding="utf-8")
+    assert get_recipe(f"{plugin}:drop_letters").perturb == "both"
+    with pytest.raises(UserError, match="perturb='neither'; use one of hypothesis, premise, both"):
+        get_recipe(f"{plugin}:bad")
+
+    cli = str(Path(sys.executable).with_name("robustxnli"))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ROBUSTXNLI_OFFLINE": "1", "ROBUSTXNLI_PROGRESS": "0"}
+    for flag, want in (([], "both"), (["--perturb", "hypothesis"], "hypothesis")):
+        out = tmp_path / f"o-{want}"
+        p = subprocess.run([cli, "attack", "--model", str(tiny_model_dir), "--lang", "de", "--recipe",
+                            f"{plugin}:drop_letters", "--limit", "4", "--out", str(out), "--data-dir", str(data_dir),
+                            *flag], capture_output=True, text=True, env=env, timeout=600)
+        assert p.returncode == 0, p.stderr[-2000:]
+        run = out / "de-drop_letters"
+        assert json.loads((run / "manifest.json").read_text())["perturb"] == want
+        rows = _records(run)
+        if want == "hypothesis":
+            assert all(r["adv_premise"] == r["premise"] for r in rows)
+        else:  # the search edits the premise too (records keep the last perturbation tried, success or not)
+            assert any(r["adv_premise"] != r["premise"] for r in rows)
+
+    from robustxnli.sweep.config import load_config
+    from robustxnli.sweep.plan import build_plan
+
+    cfg_file = tmp_path / "s.yaml"
+    cfg_file.write_text("name: s\nmodels: [m]\nregimes: [baseline]\nseeds: [1]\nlangs: [en]\n"
+                        "recipes: [charnoise, wordsub-wordnet]\n", encoding="utf-8")
+    attacks = {c.kwargs["recipe"]: c for c in build_plan(load_config(cfg_file)) if c.kind == "attack"}
+    assert attacks["wordsub-wordnet"].kwargs["perturb"] == "both" and "perturb" not in attacks["charnoise"].kwargs
+    cfg_file.write_text(cfg_file.read_text() + "attack: {perturb: hypothesis}\n", encoding="utf-8")
+    pinned = {c.kwargs["recipe"]: c for c in build_plan(load_config(cfg_file)) if c.kind == "attack"}
+    assert pinned["wordsub-wordnet"].kwargs["perturb"] == "hypothesis"
+    assert pinned["wordsub-wordnet"].cell_hash != attacks["wordsub-wordnet"].cell_hash

@@ -48,7 +48,8 @@ def register(app: typer.Typer) -> None:
         split: str = typer.Option("dev", help="XNLI split: dev or test."),
         limit: Optional[int] = typer.Option(None, help="At most N examples per language."),
         seed: int = typer.Option(0, help="Attack seed: the same seed gives the same adversarial examples."),
-        perturb: str = typer.Option("hypothesis", help="Column(s) to perturb: hypothesis, premise or both."),
+        perturb: Optional[str] = typer.Option(None, help="Column(s) to perturb: hypothesis, premise or both "
+                                              "(default: the recipe's, see `robustxnli recipes list`)."),
         mlm: Optional[str] = typer.Option(None, help="Masked LM for wordsub-mlm (hub name or local dir)."),
         option: List[str] = typer.Option([], "--option", "-o", help="Recipe option KEY=VALUE (repeatable), e.g. "
                                          "min_similarity=0.9, max_words_changed=0.2, query_budget=2000, "
@@ -82,7 +83,8 @@ def register(app: typer.Typer) -> None:
         validate.device("--device", device)
         from robustxnli.recipes import PERTURB_CHOICES
 
-        validate.choice("--perturb", perturb, PERTURB_CHOICES)
+        if perturb is not None:
+            validate.choice("--perturb", perturb, PERTURB_CHOICES)
         validate.out_dir("--out", out)
         validate.in_dir("--data-dir", data_dir)
         validate.checkpoint("--model", model)
@@ -117,7 +119,7 @@ def register(app: typer.Typer) -> None:
 
             for rec in dict.fromkeys(rec for _, rec in plan):
                 code = next(c for c, r in plan if r is rec)
-                build_attack(rec, make_context(clf, code, perturb, seed, dict(options)), user_keys)
+                build_attack(rec, make_context(clf, code, perturb or rec.perturb, seed, dict(options)), user_keys)
         for code, rec in plan:
             run_dir = out / f"{code}-{slug(rec.name)}"
             summary = attack_run(model, code, rec, split=split, limit=limit, seed=seed, perturb=perturb,
@@ -145,12 +147,12 @@ def register(app: typer.Typer) -> None:
             return "all 15" if set(langs) == set(XNLI_LANGS) else ", ".join(langs) or "none"
 
         table = Table(title="robustxnli attack recipes")
-        for col in ("name", "languages", "usable here", "summary", "constraints", "citation", "source"):
+        for col in ("name", "languages", "usable here", "perturbs", "summary", "constraints", "citation", "source"):
             table.add_column(col, overflow="fold")
         for rec in list_recipes():
             here = usable_languages(rec.name)
             usable = "same" if here is None else fmt([x for x in rec.languages if x in here])
-            table.add_row(rec.name, fmt(rec.languages), usable, rec.summary, rec.constraints or "(not stated)",
+            table.add_row(rec.name, fmt(rec.languages), usable, rec.perturb, rec.summary, rec.constraints or "(not stated)",
                           rec.citation, rec.source)
         Console(width=220).print(table)
         res = Table(title="lexicons on this machine")

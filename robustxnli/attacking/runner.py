@@ -188,7 +188,7 @@ def default_out(model: str, lang: str, recipe: str, seed: int) -> Path:
 
 
 def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: int | None = None, seed: int = 0,
-               perturb: str = "hypothesis", out: str | Path | None = None, data_dir: str | Path | None = None,
+               perturb: str | None = None, out: str | Path | None = None, data_dir: str | Path | None = None,
                options: dict[str, Any] | None = None, *, classifier: Any = None, progress: bool = True,
                data: Any = None, user_options: Sequence[str] | None = None, overwrite: bool = False
                ) -> dict[str, Any]:
@@ -201,7 +201,7 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     ``user_options``: the option keys the user typed, checked against what the recipe reads (the command line
     passes them; API callers may share one options dict across recipes, so by default nothing is checked).
     A run dir holding another run (model, data, split, recipe, seed, options, or a smaller limit) is refused;
-    ``overwrite`` starts it over.
+    ``overwrite`` starts it over. ``perturb`` (hypothesis, premise or both) defaults to the recipe's choice.
     """
     prepare()
     from robustxnli import validate
@@ -220,11 +220,12 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
         data = data if isinstance(data, UserData) else load_user_data(data)
     if data is None and lang not in XNLI_LANGS:
         raise UserError(f"unknown language {lang!r}; choose from: {', '.join(XNLI_LANGS)}")
-    if perturb not in PERTURB_CHOICES:
+    if perturb is not None and perturb not in PERTURB_CHOICES:
         raise UserError(f"unknown --perturb {perturb!r}; choose from: {', '.join(PERTURB_CHOICES)}")
     validate.positive("--limit", limit)
     validate.seed("--seed", seed)
     rec = recipe if isinstance(recipe, Recipe) else get_recipe(str(recipe))
+    perturb = perturb or rec.perturb
     if data is None or not language_generic(rec, lang):
         rec.require_language(lang)
     if isinstance(model, NLIClassifier):

@@ -67,6 +67,16 @@ def regime_arg(regime: str) -> str:
     return "none" if regime == "baseline" else regime
 
 
+def _recipe_perturb(name: str) -> dict[str, str]:
+    """``{"perturb": ...}`` for a built-in recipe that attacks more than the hypothesis by default, else ``{}``:
+    its cells hash what they attack, so cells run before the recipe's default changed are not taken as done
+    (hypothesis-only defaults stay out of the kwargs, keeping older cells' hashes). Plug-ins are not loaded here."""
+    from robustxnli.recipes import builtin_recipe
+
+    rec = builtin_recipe(name)
+    return {"perturb": rec.perturb} if rec is not None and rec.perturb != "hypothesis" else {}
+
+
 def build_plan(cfg: SweepConfig, out_root: str | Path | None = None) -> list[Cell]:
     """Every cell of the study, dependencies first; ``out`` filled in under ``out_root``."""
     cells: list[Cell] = []
@@ -96,7 +106,7 @@ def build_plan(cfg: SweepConfig, out_root: str | Path | None = None) -> list[Cel
                     name, options = spec["name"], spec.get("options")
                     for lang in cfg.langs:
                         kwargs = {"model": ckpt, "recipe": name, "lang": lang, "split": cfg.split, **data,
-                                  **cfg.attack, **({"options": options} if options else {})}
+                                  **_recipe_perturb(name), **cfg.attack, **({"options": options} if options else {})}
                         cells.append(_make(f"attack/{tag}_{slug(name)}_{lang}", "attack", cfg.functions["attack"],
                                            kwargs, [train], {**meta, "langs": [lang], "recipe": name}))
                 if cfg.hans:
