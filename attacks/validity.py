@@ -134,7 +134,9 @@ def rules(lang: str) -> LanguageRules:
         negation_words=frozenset(_lower(str(w)) for w in neg.get("words") or []),
         negation_patterns=_compile(neg.get("patterns")),
         number_words=frozenset(_lower(str(w)) for w in data.get("number_words") or []),
-        protected_words=frozenset(_lower(str(w)) for w in data.get("protected_words") or []),
+        # scope words (quantifiers, degree and certainty adverbs) decide how much follows: frozen like person words
+        protected_words=frozenset(_lower(str(w)) for w in [*(data.get("protected_words") or []),
+                                                           *(data.get("scope_words") or [])]),
         protected_patterns=_compile(data.get("protected_patterns")),
         entities=str(data.get("entities") or "none"),
         antonyms=frozenset(pairs | {(b, a) for a, b in pairs}),

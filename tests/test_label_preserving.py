@@ -165,6 +165,20 @@ def test_numbers_names_and_antonyms_are_kept():
     assert c._check_constraint(_swap_word(text, told, "informed"), text)
 
 
+def test_scope_words_are_never_swapped():
+    """Quantifiers and degree adverbs (language file key scope_words) decide how much follows: the audit found
+    pretty reasonable -> moderately reasonable judged as entailing "very acceptable"."""
+    from robustxnli.attacks.label_preserving import LabelPreserving
+
+    assert {"pretty", "most", "probably"} <= rules("en").protected_words
+    text = _pair("It was pretty reasonable.", "Yes, it was very acceptable and most people agreed")
+    c = LabelPreserving("en", "synonym")
+    words = text.words
+    assert not c._check_constraint(_swap_word(text, words.index("very"), "moderately"), text)
+    assert not c._check_constraint(_swap_word(text, words.index("most"), "many"), text)
+    assert c._check_constraint(_swap_word(text, words.index("acceptable"), "satisfactory"), text)
+
+
 def test_typo_may_not_form_another_word_and_russian_morphology():
     from robustxnli.attacks.label_preserving import LabelPreserving, morphology_agrees
 
