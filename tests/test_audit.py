@@ -51,6 +51,26 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([*ROBUSTXNLI, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
 
 
+def test_sheet_shows_a_perturbed_premise_beside_the_original(tmp_path):
+    """Word swaps attack premise and hypothesis: the judge sees each changed column as written and perturbed."""
+    rec = _rec(0, "succeeded")
+    rec.update(premise="It was a pretty scary day.", adv_premise="It was a pretty chilling day.")
+    _run_dir(tmp_path / "runs", "wordsub-wordnet", "en", [rec])
+    p = _cli("audit", str(tmp_path / "runs"), "--out", str(tmp_path / "sheet"), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    page = (tmp_path / "sheet" / "sheet.html").read_text()
+    assert "<del>scary</del>" in page and "<ins>chilling</ins>" in page
+    assert page.index(">premise<") < page.index("<del>scary</del>") < page.index(">perturbed premise<") \
+        < page.index("<ins>chilling</ins>") < page.index(">hypothesis<")
+    assert "the perturbed pair the gold label" in page
+    from robustxnli.report.build import build_report  # the report's examples show the premise change too
+
+    build_report([tmp_path / "runs"], tmp_path / "report", n_boot=10)
+    report = (tmp_path / "report" / "report.html").read_text()
+    assert "P′: It was a pretty <ins>chilling</ins> day." in report and "H′:" in report
+    assert "chilling" in (tmp_path / "report" / "report.md").read_text()
+
+
 def test_wilson_interval():
     from robustxnli.audit.stats import adjusted, wilson
 
@@ -73,6 +93,8 @@ def test_audit_sheet_ingest_and_table(runs, tmp_path):
     page = (out / "sheet.html").read_text()
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<del>" in page and "<ins>" in page and "same_label" in page
+
+    assert "perturbed hypothesis" in page and "perturbed premise" not in page  # only what changed gets a row
 
     # judge the charnoise items: 4 yes, 1 no; leave codemix unjudged
     for r in rows:

@@ -13,8 +13,8 @@ from .sample import Item
 
 ANSWERS = ("yes", "no", "unclear")
 FIELDS = ("same_label", "same_meaning", "annotator", "note")
-QUESTIONS = {"same_label": "Would a careful reader still give (premise, perturbed hypothesis) the gold label?",
-             "same_meaning": "Does the perturbed hypothesis mean the same as the original?"}
+QUESTIONS = {"same_label": "Would a careful reader still give the perturbed pair the gold label?",
+             "same_meaning": "Does each perturbed sentence mean the same as the original?"}
 
 CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:20px auto;padding:0 14px;
@@ -41,12 +41,14 @@ def _item_html(it: Item, n: int) -> str:
     old, new = diff_html(it.hypothesis, it.adv_hypothesis)
     p_old, p_new = diff_html(it.premise, it.adv_premise)
     rows = [f'<div class="meta">#{n} · {e(it.recipe)} · {e(it.lang)} ({e(LANG_NAMES.get(it.lang, it.lang))}) · '
-            f'{e(it.item)} · model: clean {e(it.clean_pred)} → attacked {e(it.adv_pred)}</div>',
-            f'<div class="t"><span class="k">premise</span><span dir="auto">'
-            f'{p_old if it.premise == it.adv_premise else p_new}</span></div>',
-            f'<div class="t"><span class="k">hypothesis</span><span dir="auto">{old}</span></div>',
-            f'<div class="t"><span class="k">perturbed</span><span dir="auto">{new}</span></div>',
-            f'<div class="t"><span class="k">gold label</span><b>{e(it.label)}</b></div>']
+            f'{e(it.item)} · model: clean {e(it.clean_pred)} → attacked {e(it.adv_pred)}</div>']
+    # each column as written, and below it its perturbed version where the attack changed it
+    for name, (before, after), changed in (("premise", (p_old, p_new), it.premise != it.adv_premise),
+                                           ("hypothesis", (old, new), it.hypothesis != it.adv_hypothesis)):
+        rows.append(f'<div class="t"><span class="k">{name}</span><span dir="auto">{before}</span></div>')
+        if changed:
+            rows.append(f'<div class="t"><span class="k">perturbed {name}</span><span dir="auto">{after}</span></div>')
+    rows.append(f'<div class="t"><span class="k">gold label</span><b>{e(it.label)}</b></div>')
     for field, question in QUESTIONS.items():
         radios = "".join(f'<label><input type="radio" name="{e(it.item)}|{field}" value="{a}"> {a}</label>'
                          for a in ANSWERS)

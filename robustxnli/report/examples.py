@@ -20,11 +20,20 @@ CSS = ("<style>.ex{border:1px solid #ddd;border-radius:5px;padding:5px 9px;margi
 
 def _example_html(it: Item) -> str:
     e = html.escape
-    old, new = diff_html(it.hypothesis, it.adv_hypothesis)
+    rows = []
+    for tag, text, adv in (("P", it.premise, it.adv_premise), ("H", it.hypothesis, it.adv_hypothesis)):
+        old, new = diff_html(text, adv)
+        rows.append(f'<div dir="auto">{tag}: {old}</div>')
+        if adv != text:  # the perturbed column below its original
+            rows.append(f'<div dir="auto">{tag}′: {new}</div>')
     return (f'<div class="ex"><div class="m">{e(it.recipe)} · {e(it.lang)} · {e(it.id)} · gold <b>{e(it.label)}'
-            f"</b> · clean {e(it.clean_pred)} → adversarial {e(it.adv_pred)}</div>"
-            f'<div dir="auto">P: {e(it.premise)}</div><div dir="auto">H: {old}</div>'
-            f'<div dir="auto">H′: {new}</div></div>')
+            f"</b> · clean {e(it.clean_pred)} → adversarial {e(it.adv_pred)}</div>" + "".join(rows) + "</div>")
+
+
+def _example_markdown(it: Item) -> str:
+    changed = [f"{tag}: {diff_markdown(text, adv)}" for tag, text, adv in
+               (("P", it.premise, it.adv_premise), ("H", it.hypothesis, it.adv_hypothesis)) if adv != text]
+    return "; ".join(changed) or diff_markdown(it.hypothesis, it.adv_hypothesis)
 
 
 def examples_section(runset: RunSet, k: int = 3, seed: int = 0) -> Section | None:
@@ -42,7 +51,7 @@ def examples_section(runset: RunSet, k: int = 3, seed: int = 0) -> Section | Non
         parts.append(f"<h3>{html.escape(key[0])} · {html.escape(key[1])}</h3>")
         parts += [_example_html(it) for it in pick]
         bullets += [f"{it.recipe} {it.lang} {it.id} (gold {it.label}, clean {it.clean_pred} → adversarial "
-                    f"{it.adv_pred}): {diff_markdown(it.hypothesis, it.adv_hypothesis)}" for it in pick]
+                    f"{it.adv_pred}): {_example_markdown(it)}" for it in pick]
     return Section("Adversarial examples", [
         f"Up to {k} successful attacks per recipe × language (seed {seed}); removed words struck, inserted words "
         "highlighted. Read them before the numbers: a success counts only if the gold label still holds."],
