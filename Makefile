@@ -19,7 +19,7 @@ TORCH_INDEX ?=
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) scripts/check_install_inputs.py
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --upgrade pip 'setuptools>=77'  # pyproject's build backend (tests build the wheel)
 	$(BIN)/pip install -q $(TORCH_INDEX) '$(TORCH_SPEC)'
 	$(BIN)/pip install -q -c constraints.txt --only-binary=scikit-learn,numpy,scipy,pandas,pyarrow -e '.[test,lexicons,ray,slurm]'
 	touch $@
