@@ -11,8 +11,8 @@ citation (the shape of TextAttack's ``attack_recipes``). Three ways to provide o
 
 * a file anywhere: ``--recipe path/to/file.py:factory``, where ``factory`` is a :class:`Recipe` (made with the
   decorator) or a plain function ``(ctx) -> Attack``; a plain function's name/languages/citation come from its
-  attributes (``recipe_name``, ``languages``, ``citation``, ``summary``, ``perturb``) or from ``Languages:`` / ``Citation:``
-  lines of its docstring (languages default to all 15);
+  attributes (``recipe_name``, ``languages``, ``citation``, ``summary``, ``perturb``) or from ``Languages:`` /
+  ``Citation:`` lines of its docstring (languages default to all 15; columns to the hypothesis);
 * an installed package declaring an entry point in group ``robustxnli.recipes``
   (``[project.entry-points."robustxnli.recipes"] my-recipe = "my_pkg.recipes:factory"``); the entry point's
   name is the recipe's name unless the object is a :class:`Recipe`.
