@@ -32,6 +32,10 @@ class Item:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    def columns(self) -> tuple[tuple[str, str, str], ...]:
+        """(column, original, perturbed) for the premise, then the hypothesis."""
+        return (("premise", self.premise, self.adv_premise), ("hypothesis", self.hypothesis, self.adv_hypothesis))
+
 
 def attack_runs(roots: Iterable[str | Path]) -> list[tuple[Path, dict]]:
     """(run dir, manifest) of every attack run under ``roots``."""

@@ -38,15 +38,13 @@ a.href=URL.createObjectURL(b);a.download='judgements.jsonl';a.click();}
 
 def _item_html(it: Item, n: int) -> str:
     e = html.escape
-    old, new = diff_html(it.hypothesis, it.adv_hypothesis)
-    p_old, p_new = diff_html(it.premise, it.adv_premise)
     rows = [f'<div class="meta">#{n} · {e(it.recipe)} · {e(it.lang)} ({e(LANG_NAMES.get(it.lang, it.lang))}) · '
             f'{e(it.item)} · model: clean {e(it.clean_pred)} → attacked {e(it.adv_pred)}</div>']
     # each column as written, and below it its perturbed version where the attack changed it
-    for name, (before, after), changed in (("premise", (p_old, p_new), it.premise != it.adv_premise),
-                                           ("hypothesis", (old, new), it.hypothesis != it.adv_hypothesis)):
+    for name, text, adv in it.columns():
+        before, after = diff_html(text, adv)
         rows.append(f'<div class="t"><span class="k">{name}</span><span dir="auto">{before}</span></div>')
-        if changed:
+        if adv != text:
             rows.append(f'<div class="t"><span class="k">perturbed {name}</span><span dir="auto">{after}</span></div>')
     rows.append(f'<div class="t"><span class="k">gold label</span><b>{e(it.label)}</b></div>')
     for field, question in QUESTIONS.items():

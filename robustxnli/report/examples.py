@@ -21,7 +21,8 @@ CSS = ("<style>.ex{border:1px solid #ddd;border-radius:5px;padding:5px 9px;margi
 def _example_html(it: Item) -> str:
     e = html.escape
     rows = []
-    for tag, text, adv in (("P", it.premise, it.adv_premise), ("H", it.hypothesis, it.adv_hypothesis)):
+    for name, text, adv in it.columns():
+        tag = name[0].upper()  # P, H
         old, new = diff_html(text, adv)
         rows.append(f'<div dir="auto">{tag}: {old}</div>')
         if adv != text:  # the perturbed column below its original
@@ -31,8 +32,7 @@ def _example_html(it: Item) -> str:
 
 
 def _example_markdown(it: Item) -> str:
-    changed = [f"{tag}: {diff_markdown(text, adv)}" for tag, text, adv in
-               (("P", it.premise, it.adv_premise), ("H", it.hypothesis, it.adv_hypothesis)) if adv != text]
+    changed = [f"{name[0].upper()}: {diff_markdown(text, adv)}" for name, text, adv in it.columns() if adv != text]
     return "; ".join(changed) or diff_markdown(it.hypothesis, it.adv_hypothesis)
 
 
