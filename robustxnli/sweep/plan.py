@@ -86,6 +86,7 @@ def build_plan(cfg: SweepConfig, out_root: str | Path | None = None) -> list[Cel
         train_data, data = data, {**data, "data": cfg.data}
     else:
         train_data = data
+    default_columns = {spec["name"]: _recipe_perturb(spec["name"]) for spec in cfg.recipes}
     for model in cfg.models:
         for regime in cfg.regimes:
             for seed in cfg.seeds:
@@ -106,7 +107,7 @@ def build_plan(cfg: SweepConfig, out_root: str | Path | None = None) -> list[Cel
                     name, options = spec["name"], spec.get("options")
                     for lang in cfg.langs:
                         kwargs = {"model": ckpt, "recipe": name, "lang": lang, "split": cfg.split, **data,
-                                  **_recipe_perturb(name), **cfg.attack, **({"options": options} if options else {})}
+                                  **default_columns[name], **cfg.attack, **({"options": options} if options else {})}
                         cells.append(_make(f"attack/{tag}_{slug(name)}_{lang}", "attack", cfg.functions["attack"],
                                            kwargs, [train], {**meta, "langs": [lang], "recipe": name}))
                 if cfg.hans:
