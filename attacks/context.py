@@ -23,3 +23,4 @@ class RecipeContext:
     perturb: str = "hypothesis"    # "hypothesis" | "premise" | "both"
     seed: int = 0
     options: dict[str, Any] = field(default_factory=dict)   # e.g. {"mlm": "xlm-roberta-base", "encoder_dir": ...}
+    parallel: Any = None           # attacks.parallel.ParallelCorpus: each pair in the other languages, or None

@@ -193,8 +193,10 @@ def build_attack(ctx: "RecipeContext", transformation: Any, constraints: list[An
 
 
 def make_context(classifier: Any, lang: str, perturb: str = "hypothesis", seed: int = 0,
-                 options: dict[str, Any] | None = None, model_wrapper: Any = None) -> "RecipeContext":
-    """A RecipeContext with a fresh :class:`~robustxnli.attacks.model_wrapper.NLIModelWrapper` unless given."""
+                 options: dict[str, Any] | None = None, model_wrapper: Any = None, parallel: Any = None
+                 ) -> "RecipeContext":
+    """A RecipeContext with a fresh :class:`~robustxnli.attacks.model_wrapper.NLIModelWrapper` unless given;
+    ``parallel`` (an :class:`~robustxnli.attacks.parallel.ParallelCorpus`) lets code-mixing confirm translations."""
     from .context import PERTURB_CHOICES, RecipeContext
     from .model_wrapper import NLIModelWrapper
 
@@ -202,4 +204,4 @@ def make_context(classifier: Any, lang: str, perturb: str = "hypothesis", seed: 
         raise UserError(f"unknown --perturb {perturb!r}; choose from: {', '.join(PERTURB_CHOICES)}")
     return RecipeContext(lang=lang, classifier=classifier,
                          model_wrapper=model_wrapper or NLIModelWrapper(classifier), perturb=perturb, seed=seed,
-                         options=dict(options or {}))
+                         options=dict(options or {}), parallel=parallel)

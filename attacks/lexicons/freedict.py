@@ -90,6 +90,7 @@ class DictdDictionary:
         self.src, self.tgt = src, tgt  # XNLI codes
         self.data = DictZip(self.index_path.with_suffix(".dict.dz"))
         self._index: dict[str, list[str]] | None = None
+        self._inverted: dict[str, list[str]] | None = None
 
     def index(self) -> dict[str, list[str]]:
         """headword -> its raw 'offset<TAB>length' fields (decoded only when looked up: deu-eng has 519k)."""
@@ -165,7 +166,9 @@ class DictdDictionary:
                         inv.setdefault(t, []).append(head)
             return {k: _unique(v) for k, v in inv.items()}
 
-        return _json_cached(f"inverted_{self.index_path.stem}_v2.json", build)
+        if self._inverted is None:  # kept: decoding the cached JSON on every lookup cost 0.08 s a word
+            self._inverted = _json_cached(f"inverted_{self.index_path.stem}_v2.json", build)
+        return self._inverted
 
 # FreeDict ara-eng maps Arabic words to English look-alikes of their transliteration (بيت -> 'Bett', 'Pete';
 # ماء -> 'Miaowed'), and eng-ara carries the same pairs the other way round (headword 'Miaowed' -> ماء). So

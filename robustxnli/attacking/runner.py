@@ -241,7 +241,10 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
 
     run_path = Path(out or default_out(clf.name, lang, rec.name, seed))
     validate.out_dir("--out", run_path)
-    ctx = make_context(clf, lang, perturb, seed, options, model_wrapper=two_way_wrapper(clf, data))
+    from robustxnli.attacks.parallel import user_parallel, xnli_parallel
+
+    parallel = user_parallel(lang, data) if data is not None else xnli_parallel(lang, split, data_dir)
+    ctx = make_context(clf, lang, perturb, seed, options, model_wrapper=two_way_wrapper(clf, data), parallel=parallel)
     # before the run dir exists: a recipe refusing its options leaves nothing behind
     generic = data is not None and language_generic(rec, lang)  # checked above; build() would refuse the code
     try:
