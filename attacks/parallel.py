@@ -179,9 +179,22 @@ def appears_in(word: str, text: str, lang: str) -> bool:
             or any(_inflection_of(low, f) for f in forms if f[:1] == low[:1]))
 
 
+@lru_cache(maxsize=None)
+def _stopwords(lang: str) -> frozenset[str]:
+    from .engine import stopwords
+
+    return frozenset(stopwords(lang))
+
+
+def confirms(word: str, text: str, lang: str) -> bool:
+    """``word`` occurs in ``text`` and is not a stopword of ``lang``: function words (hi का 'of', zh 来 'come')
+    occur in almost every sentence, so finding one confirms no sense (audit: es hora -> का, parar -> 来)."""
+    return word.lower() not in _stopwords(lang) and appears_in(word, text, lang)
+
+
 class ParallelTranslation(Constraint):
     """Every code-mixed word occurs in the human translation of the same column into one of the target languages
-    (by form or lemma). A pair without a parallel version gets no code-mixed words."""
+    (by form or lemma) and is not a stopword there. A pair without a parallel version gets no code-mixed words."""
 
     def __init__(self, corpus: ParallelCorpus, targets: Sequence[str]):
         super().__init__(compare_against_original=True)
@@ -219,7 +232,7 @@ class ParallelTranslation(Constraint):
             if column not in ref or ref[column] == new.get(column):
                 continue
             for word in self.added_words(ref[column], new[column]):
-                if not any(appears_in(word, versions[t][i], t) for t in self.targets if t in versions):
+                if not any(confirms(word, versions[t][i], t) for t in self.targets if t in versions):
                     return self._reject("not in the human translation" if versions else "no parallel text")
         return True
 

@@ -59,6 +59,12 @@ def test_a_translation_counts_only_where_the_human_translation_uses_it():
     original = text(*PAIRS["zh"])
     assert zh._check_constraint(text(PAIRS["zh"][0], "aircraft上有已经熔化的仪器。"), original)
     assert not zh._check_constraint(text(PAIRS["zh"][0], "plane上有已经熔化的仪器。"), original)
+    # a function word occurs in nearly every sentence: finding it confirms no sense (es hora -> hi का 'of')
+    hi = ParallelCorpus("de", ["de", "hi"], lambda t: {"1": {"de": ("Eine Stunde.", "Zwei Meilen pro Stunde."),
+                                                            "hi": ("एक घंटा।", "एक घंटे का रास्ता।")}[t]})
+    pair = ("Eine Stunde.", "Zwei Meilen pro Stunde.")
+    assert not ParallelTranslation(hi, ["hi"])._check_constraint(text(pair[0], "Zwei Meilen pro का."), text(*pair))
+    assert ParallelTranslation(hi, ["hi"])._check_constraint(text(pair[0], "Zwei Meilen pro घंटे."), text(*pair))
     # a pair the corpus does not have gets no code-mixed words
     assert not check._check_constraint(text("Ein Hund.", "Ein aircraft."), text("Ein Hund.", "Ein Flugzeug."))
     assert check.rejected["no parallel text"] == 1
