@@ -12,7 +12,8 @@ successes of the audit, 11 of 100 were confirmed this way, and all 11 had been j
 :class:`ParallelCorpus` holds, per attacked pair, its versions in the other languages (XNLI by example id, or a
 user data file whose ids align across languages). :class:`ParallelTranslation` is the TextAttack constraint.
 Matching is by word form or, where ``simplemma`` knows the language, by lemma (dictionaries list base forms,
-sentences inflect them: παρακολουθώ / παρακολουθεί); zh and th are matched as substrings.
+sentences inflect them: παρακολουθώ / παρακολουθεί); zh and th are matched as substrings. A stopword of the
+target language confirms nothing (function words occur in almost every sentence).
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def _nfc(text: str) -> str:
 class ParallelCorpus:
     """The other-language versions of each attacked pair, loaded on first use.
 
-    ``load(lang)`` gives ``{example id: (premise, hypothesis)}`` for one language; ``ids_by_pair`` maps the
-    attacked language's NFC pair to its id (what the attack runner feeds TextAttack).
+    ``load(lang)`` gives ``{example id: (premise, hypothesis)}`` for one language; a pair of the attacked language
+    is found by its NFC text (what the attack runner feeds TextAttack).
     """
 
     def __init__(self, lang: str, langs: Iterable[str], load: Callable[[str], Mapping[str, Pair]]):
