@@ -213,6 +213,7 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
 
     from robustxnli.attacks.constraints import perturbed_columns
     from robustxnli.attacks.engine import make_context
+    from robustxnli.attacks.parallel import user_parallel, xnli_parallel
 
     if data is not None:
         from robustxnli.data.user import UserData, load_user_data
@@ -241,8 +242,7 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
 
     run_path = Path(out or default_out(clf.name, lang, rec.name, seed))
     validate.out_dir("--out", run_path)
-    from robustxnli.attacks.parallel import user_parallel, xnli_parallel
-
+    # the pair in the other languages (loaded only if a recipe asks: codemix confirms translations with it)
     parallel = user_parallel(lang, data) if data is not None else xnli_parallel(lang, split, data_dir)
     ctx = make_context(clf, lang, perturb, seed, options, model_wrapper=two_way_wrapper(clf, data), parallel=parallel)
     # before the run dir exists: a recipe refusing its options leaves nothing behind
