@@ -80,11 +80,12 @@ def xnli_parallel(lang: str, split: str, data_dir: Any = None) -> ParallelCorpus
     """XNLI ``split`` in all 15 languages, aligned by example id."""
     from robustxnli.constants import XNLI_LANGS
     from robustxnli.data import load_nli
+    from robustxnli.errors import UserError
 
     def load(t: str) -> dict[str, Pair]:
         try:
             return {e.id: (e.premise, e.hypothesis) for e in load_nli("xnli", split, t, data_dir, None)}
-        except Exception:  # a language missing on disk is just not a confirmation source
+        except (UserError, OSError):  # a language missing on disk (and no hub) confirms nothing
             return {}
 
     return ParallelCorpus(lang, XNLI_LANGS, load)
