@@ -105,8 +105,9 @@ def test_codemix_end_to_end(sensitive_classifier, data_dir, tmp_path, lang, targ
         need(lang, tgt, pivot="en")
     if not (data_dir / "xnli").exists():
         pytest.skip(f"no XNLI data under {data_dir}")
+    # the dictionaries and the swap are tested here, the parallel check (fewer candidates) in test_parallel.py
     summary = attack_run(sensitive_classifier, lang, "codemix", limit=12, out=tmp_path / "run", data_dir=data_dir,
-                         options={"target_langs": targets}, progress=False)
+                         options={"target_langs": targets, "parallel": "false"}, progress=False)
     rows = list(iter_records(tmp_path / "run" / "records.jsonl"))
     assert summary["n"] == len(rows) == 12 and all(r["adv_premise"] == r["premise"] for r in rows)
     won = [r for r in rows if r["status"] == "succeeded"]
