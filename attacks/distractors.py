@@ -78,13 +78,13 @@ def append_clause(text: str, clause: str, sep: str = " ") -> str:
 def overlap_word(premise: str, hypothesis: str, lang: str) -> str | None:
     """The longest premise word (not a stopword) absent from the hypothesis; ties go to the first. Falls back
     to the longest premise word; None for a premise without words."""
-    import stopwordsiso
+    from .engine import stopwords
 
     words = segment_words(premise)
     if not words:
         return None
     in_hyp = {w.lower() for w in segment_words(hypothesis)}
-    stop = {w.lower() for w in stopwordsiso.stopwords(lang)} if stopwordsiso.has_lang(lang) else set()
+    stop = stopwords(lang)
     pool = [w for w in words if w.lower() not in in_hyp and w.lower() not in stop] or words
     return max(pool, key=len)  # max keeps the first of equally long words
 

@@ -16,6 +16,7 @@ Recipes call these with their :class:`~robustxnli.attacks.context.RecipeContext`
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -66,13 +67,15 @@ def option(ctx: "RecipeContext", key: str, default: Any) -> Any:
     return default if value is None else value
 
 
-def stopwords(lang: str) -> set[str]:
-    """Stopwords of ``lang`` from stopwords-iso (Diaz 2016–, MIT; all 15 XNLI languages), lower-cased."""
+@lru_cache(maxsize=None)
+def stopwords(lang: str) -> frozenset[str]:
+    """Stopwords of ``lang`` from stopwords-iso (Diaz 2016–, MIT; all 15 XNLI languages), lower-cased; built once
+    per language (code-mixing's parallel check asks for every candidate)."""
     import stopwordsiso
 
     if not stopwordsiso.has_lang(lang):
-        return set()
-    return {w.lower() for w in stopwordsiso.stopwords(lang)}
+        return frozenset()
+    return frozenset(w.lower() for w in stopwordsiso.stopwords(lang))
 
 
 class LangStopwordModification(StopwordModification):

@@ -181,17 +181,12 @@ def appears_in(word: str, text: str, lang: str) -> bool:
             or any(_inflection_of(low, f) for f in forms if f[:1] == low[:1]))
 
 
-@lru_cache(maxsize=None)
-def _stopwords(lang: str) -> frozenset[str]:
-    from .engine import stopwords
-
-    return frozenset(stopwords(lang))
-
-
 def confirms(word: str, text: str, lang: str) -> bool:
     """``word`` occurs in ``text`` and is not a stopword of ``lang``: function words (hi का 'of', zh 来 'come')
     occur in almost every sentence, so finding one confirms no sense (audit: es hora -> का, parar -> 来)."""
-    return word.lower() not in _stopwords(lang) and appears_in(word, text, lang)
+    from .engine import stopwords
+
+    return word.lower() not in stopwords(lang) and appears_in(word, text, lang)
 
 
 class ParallelTranslation(Constraint):
