@@ -18,11 +18,12 @@ target language confirms nothing (function words occur in almost every sentence)
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
+
+import regex
 
 from robustxnli.offline import prepare
 
@@ -101,7 +102,7 @@ def user_parallel(lang: str, data: Any) -> ParallelCorpus:
 
 
 # matching ---------------------------------------------------------------------------------------------------------
-_WORD = re.compile(r"(?:(?!_)[\w\u0300-\u036f\u0900-\u0dff\u0e00-\u0e7f\u064b-\u065f\u0670])+")
+_WORD = regex.compile(r"(?:[^\W_]|\p{M})+")  # letters, digits and combining marks (Devanagari, Arabic, Thai)
 
 
 def script_runs(text: str) -> list[str]:
