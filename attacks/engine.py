@@ -141,9 +141,44 @@ def sense_constraints(ctx: "RecipeContext", embedding: bool = False) -> list[Any
     if not option(ctx, "label_preserving", True):
         return []
     from .sense_filters import LexiconSynonym, WordOfLanguage, sense_filters
+    from .validity import rules
 
     extra = [LexiconSynonym(ctx.lang), WordOfLanguage(ctx.lang)] if embedding else []
-    return extra + sense_filters(ctx.lang)
+    share = rules(ctx.lang).parallel_sense
+    confirm = parallel_sense_constraint(ctx, share) if share is not None else []
+    return extra + sense_filters(ctx.lang) + confirm
+
+
+def parallel_mode(ctx: "RecipeContext", recipe: str) -> str:
+    """``-o parallel=auto|true|false`` (default auto; false with ``-o label_preserving=false``)."""
+    mode = str(option(ctx, "parallel", "auto" if option(ctx, "label_preserving", True) else "false")).lower()
+    if mode not in ("auto", "true", "false"):
+        raise UserError(f"{recipe}: -o parallel={mode!r}; choose auto, true or false")
+    return mode
+
+
+def parallel_sense_constraint(ctx: "RecipeContext", min_share: float) -> list[Any]:
+    """[ParallelSense] when the attacked pairs have versions in languages with a dictionary to or from
+    ``ctx.lang``; [] when switched off or (``auto``) without such versions; UserError for ``-o parallel=true``
+    without them."""
+    import sys
+
+    from .parallel_sense import ParallelSense, dictionary_languages
+
+    mode = parallel_mode(ctx, "word substitution")
+    if mode == "false":
+        return []
+    langs = dictionary_languages(ctx.lang, ctx.parallel.langs) if ctx.parallel is not None else []
+    covered = ctx.parallel.covers(langs) if langs else []
+    if covered:
+        return [ParallelSense(ctx.parallel, ctx.lang, min_share, covered)]
+    if mode == "true":
+        raise UserError(f"-o parallel=true, but the attacked {ctx.lang} pairs have no version in a language with a "
+                        "dictionary to check synonyms against (XNLI has them; a data file needs the same ids in "
+                        "several languages)")
+    print(f"word substitution: no parallel text for these {ctx.lang} pairs, so synonym senses are not checked "
+          "against human translations (reports/validity_audit)", file=sys.stderr)
+    return []
 
 
 def similarity_constraint(ctx: "RecipeContext", min_similarity: float = 0.85, calibrated: bool = True

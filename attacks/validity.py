@@ -44,6 +44,7 @@ class LanguageRules:
     similarity: dict[str, Any] = field(default_factory=dict)
     embedding_min_cos: float = 0.5
     morphology: str | None = None
+    parallel_sense: float | None = None       # synonym swaps confirmed by the parallel translations (share)
 
     # markers -------------------------------------------------------------------------------------------------
     def is_negation(self, word: str) -> bool:
@@ -145,6 +146,7 @@ def rules(lang: str) -> LanguageRules:
         similarity=dict(data.get("similarity") or {}),
         embedding_min_cos=float(data.get("embedding_min_cos", 0.5)),
         morphology=data.get("morphology"),
+        parallel_sense=None if data.get("parallel_sense") is None else float(data["parallel_sense"]),
     )
 
 

@@ -99,12 +99,10 @@ def parallel_constraint(ctx: RecipeContext, targets: list[str]) -> list:
     there is none; UserError for ``-o parallel=true`` without parallel text."""
     import sys
 
-    from robustxnli.attacks.engine import option
+    from robustxnli.attacks.engine import parallel_mode
     from robustxnli.attacks.parallel import ParallelTranslation
 
-    mode = str(option(ctx, "parallel", "auto" if option(ctx, "label_preserving", True) else "false")).lower()
-    if mode not in ("auto", "true", "false"):
-        raise UserError(f"codemix: -o parallel={mode!r}; choose auto, true or false")
+    mode = parallel_mode(ctx, "codemix")
     if mode == "false":
         return []
     covered = ctx.parallel.covers(targets) if ctx.parallel is not None else []

@@ -16,6 +16,7 @@ that way); the embedding then pre-selects and ranks: 400 neighbours with cosine 
 from __future__ import annotations
 
 from . import RecipeContext, recipe
+from .wordsub_wordnet import parallel_sense_text
 
 LEXICON_NEIGHBOURS, LEXICON_MIN_COS = 400, 0.3
 # robustxnli.attacks.sense_filters, stated here so that `recipes list` does not import textattack
@@ -36,8 +37,8 @@ SENSE_FILTERS = ("LexiconSynonym (the neighbour is also a thesaurus/WordNet/Cili
                 "synonym, below); e5 similarity ≥ "
                 "max(0.9, PAWS-X calibrated); label-preserving: negation markers, numbers/dates, person words and names frozen; no antonyms; candidates common words of the "
                 "language (wordfreq), same case/number/gender (pymorphy3, ru); "
-                + SENSE_FILTERS,
-    options=("candidates", "min_cos"),
+                + SENSE_FILTERS + parallel_sense_text(),
+    options=("candidates", "min_cos", "parallel"),
     perturb="both",  # see wordsub-wordnet: the filters leave few candidates in the hypothesis alone
 )
 def wordsub_embedding(ctx: RecipeContext):

@@ -11,7 +11,9 @@ multilingual resources.
 Options: ``candidates`` (synonyms per word, default 50), ``lexicon`` (extra ``SRC-TGT=path.tsv`` items),
 ``senses`` (WordNet/MyThes synonyms from the first N senses per part of speech, default all: the sense filters
 of :mod:`robustxnli.attacks.sense_filters` choose among them),
-``min_similarity`` (e5 cosine, default 0.8), ``max_words_changed`` (default 0.3).
+``min_similarity`` (e5 cosine, default 0.8), ``max_words_changed`` (default 0.3), ``parallel`` (auto: where the
+language file sets ``parallel_sense`` and the pairs have human translations, a synonym must be confirmed by them,
+:mod:`robustxnli.attacks.parallel_sense`; ``true`` refuses data without translations; ``false`` skips the check).
 """
 
 from __future__ import annotations
@@ -25,6 +27,19 @@ SENSE_FILTERS = ("en: synonyms of inflected nouns/verbs inflected like them (tol
                  "sense filters: MutualFirstSense (en: the word's dominant WordNet/SemCor sense is the candidate's most "
                  "frequent sense, same inflection), SharedTranslation (not en: word and candidate share ≥ half of "
                  "the smaller of their FreeDict/CC-CEDICT translation sets and ≥ a third of each one's; pivot en, for ru de)")
+
+
+def parallel_sense_text() -> str:
+    """The ParallelSense check as ``recipes list`` states it, with the languages whose file switches it on."""
+    from robustxnli.attacks.validity import languages_with_files, rules
+
+    on = ", ".join(f"{lang} {rules(lang).parallel_sense:g}" for lang in languages_with_files()
+                   if rules(lang).parallel_sense is not None)
+    return (f"; ParallelSense ({on or 'no language yet'}; attacks/languages/*.yaml parallel_sense): of the "
+            "XNLI translations of the sentence that translate the word, at least that share also translate "
+            "the candidate (-o parallel=auto|true|false)")
+
+
 SYNONYM_LANGS = ("ar", "bg", "de", "en", "es", "fr", "ru", "zh")
 CITATION = ("Ren et al. 2019, PWWS (ACL); Miller 1995, WordNet; LibreOffice MyThes thesauri; "
             "Mei et al. 1983 / HIT-SCIR, Tongyici Cilin (extended)")
@@ -49,8 +64,9 @@ def languages() -> tuple[str, ...]:
         constraints="≤30% words, stopwords frozen; WordNet/MyThes synonyms of all senses (option senses), up to 50 "
                     "per word; MyThes antonym entries never used as synonyms; e5 similarity ≥ "
                     "max(0.8, PAWS-X calibrated); label-preserving: negation markers, numbers/dates, person words and names frozen; no antonyms; candidates common words of the "
-                    "language (wordfreq), same case/number/gender (pymorphy3, ru); " + SENSE_FILTERS,
-        options=("candidates", "lexicon", "senses"),
+                    "language (wordfreq), same case/number/gender (pymorphy3, ru); " + SENSE_FILTERS
+                    + parallel_sense_text(),
+        options=("candidates", "lexicon", "senses", "parallel"),
         # premise and hypothesis: the label-preserving filters leave synonyms for few hypothesis words (33 of 96
         # English pairs had any); a synonym in the premise keeps the label as one in the hypothesis does, and the
         # premise adds its words to the candidates (en, 100 pairs: 1 success -> 6; reports/validity_audit)

@@ -1,0 +1,109 @@
+"""Synonym swaps confirmed by the human translations of the same sentence (attacks/parallel_sense.py).
+
+Needs XNLI dev under the data dir and the FreeDict packages of .ci/apt-packages.txt; skipped without them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import OrderedDict
+from pathlib import Path
+
+import pytest
+
+from robustxnli.attacks.parallel import xnli_parallel
+from robustxnli.attacks.parallel_sense import ParallelSense, changed_words, dictionary_languages
+from robustxnli.attacks.text import patch_textattack
+from robustxnli.attacks.validity import rules
+
+patch_textattack()
+
+from textattack.shared import AttackedText  # noqa: E402
+
+CLI = str(Path(sys.executable).with_name("robustxnli"))
+
+
+@pytest.fixture(scope="module")
+def french(data_dir) -> ParallelSense:
+    if not (data_dir / "xnli").exists():
+        pytest.skip(f"no XNLI data under {data_dir}")
+    corpus = xnli_parallel("fr", "dev", data_dir)
+    langs = dictionary_languages("fr", corpus.langs)
+    if len(langs) < 3:
+        pytest.skip("fewer than 3 French dictionaries installed (.ci/apt-packages.txt)")
+    return ParallelSense(corpus, "fr", 0.4, langs)
+
+
+def pair(corpus, xnli_id: str) -> tuple[str, str]:
+    corpus._ensure()
+    return next(k for k, v in corpus._ids.items() if v == xnli_id)
+
+
+def text(premise: str, hypothesis: str) -> AttackedText:
+    return AttackedText(OrderedDict(premise=premise, hypothesis=hypothesis))
+
+
+def test_the_translations_decide_the_sense(french):
+    """XNLI dev 114 ("je ne savais pas à quelle heure"): the translations say 'what time', so heure -> durée
+    ('duration', a thesaurus synonym sharing the gloss 'time') is refused; dev 33: fidèle -> loyal and
+    gentil -> affable are what the translations say."""
+    premise, hypothesis = pair(french.corpus, "xnli-dev-000114")
+    assert "heure" in hypothesis
+    assert not french._check_constraint(text(premise, hypothesis.replace("heure", "durée")), text(premise, hypothesis))
+    assert french.rejected == {"translations give the word another sense": 1}
+    premise, hypothesis = pair(french.corpus, "xnli-dev-000033")
+    new = hypothesis.replace("fidèle", "loyal").replace("gentil", "affable")
+    assert new != hypothesis and french._check_constraint(text(premise, new), text(premise, hypothesis))
+    # an inserted word has no original to confirm
+    assert not french._check_constraint(text(premise + " loyal", hypothesis), text(premise, hypothesis))
+
+
+def test_unconfirmable_swaps_are_refused(french):
+    premise, hypothesis = pair(french.corpus, "xnli-dev-000033")
+    versions = {t: p[1] for t, p in french.corpus.versions(premise, hypothesis).items()}
+    assert french.problem("fidèle", "très loyal", versions) == "multi-word swap"
+    assert french.problem("Il", "Lui", versions) == "word not found in the translations"
+    assert french.problem("fidèle", "", versions) == "word inserted/deleted"
+    # a pair outside the corpus has no translations: nothing is confirmed
+    assert not french._check_constraint(text("Un chien.", "Il était loyal."), text("Un chien.", "Il était fidèle."))
+    assert changed_words("Il était si fidèle et gentil.", "Il était si loyal et gentil.", "fr") == [("fidèle", "loyal")]
+
+
+def test_language_files_switch_the_check_on():
+    assert rules("fr").parallel_sense == 0.4
+    assert rules("de").parallel_sense is None  # de keeps the label in 93 % of judged successes without it
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "ROBUSTXNLI_OFFLINE": "1", "ROBUSTXNLI_PROGRESS": "0"}
+
+
+def test_cli_wordsub_wordnet_french_checks_senses(tmp_path, tiny_model_dir, data_dir):
+    """The installed command: on XNLI the French attack is built with ParallelSense; a one-language data file
+    runs without it and says so, and ``-o parallel=true`` refuses that file in one line."""
+    from robustxnli.attacks.lexicons import synonym_sources
+
+    if not synonym_sources("fr"):
+        pytest.skip("no French thesaurus installed (.ci/apt-packages.txt)")
+    if not (data_dir / "xnli").exists():
+        pytest.skip(f"no XNLI data under {data_dir}")
+    base = [CLI, "attack", "--model", str(tiny_model_dir), "--lang", "fr", "--recipe", "wordsub-wordnet",
+            "-o", "min_similarity=0"]
+    p = subprocess.run(base + ["--limit", "3", "--data-dir", str(data_dir), "--out", str(tmp_path / "x")],
+                       capture_output=True, text=True, env=_env(), timeout=900)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "ParallelSense" in json.loads((tmp_path / "x" / "fr-wordsub-wordnet" / "manifest.json").read_text())["attack"]
+    data = tmp_path / "own.jsonl"
+    data.write_text(json.dumps({"id": "p0", "lang": "fr", "premise": "La maison est grande.",
+                                "hypothesis": "Il était si fidèle.", "label": "neutral"}) + "\n", encoding="utf-8")
+    p = subprocess.run(base + ["--data", str(data), "-o", "parallel=true", "--out", str(tmp_path / "a")],
+                       capture_output=True, text=True, env=_env(), timeout=600)
+    assert p.returncode != 0 and "parallel=true" in p.stderr and "Traceback" not in p.stderr
+    p = subprocess.run(base + ["--data", str(data), "--out", str(tmp_path / "b")], capture_output=True, text=True,
+                       env=_env(), timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "synonym senses are not checked" in p.stderr
+    assert "ParallelSense" not in json.loads((tmp_path / "b" / "fr-wordsub-wordnet" / "manifest.json").read_text())["attack"]
