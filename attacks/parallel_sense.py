@@ -48,9 +48,12 @@ def _translations(word: str, src: str, tgt: str) -> frozenset[str]:
     return frozenset(out)
 
 
+@lru_cache(maxsize=1 << 17)
 def _back(word: str, src: str, tgt: str) -> frozenset[str]:
-    """Translations into ``tgt`` of a ``src`` word and of its lemma."""
-    return _translations(word, src, tgt) | _translations(lemma(word, src), src, tgt)
+    """Translations into ``tgt`` of a ``src`` word and of its lemma, with their own lemmas (dictionaries give
+    الميل with its article, the sentence has ميل)."""
+    found = _translations(word, src, tgt) | _translations(lemma(word, src), src, tgt)
+    return found | frozenset(lemma(b, tgt) for b in found)
 
 
 @lru_cache(maxsize=1 << 14)
