@@ -15,14 +15,16 @@ attacked language and a version of the pair is asked:
   translation back is the word);
 * whether the candidate **agrees**: it translates to an anchor, or an anchor translates back to it.
 
-The swap passes when at least one language has anchors and at least ``min_share`` of those languages agree
-(``parallel_sense`` in the language file; a language without that key is not checked). Pivot-based paraphrasing
+The swap passes when at least one language has anchors and at least ``min_share`` of those languages agree, two
+of them where two or more have anchors (``parallel_sense`` in the language file; a language without that key is
+not checked). Pivot-based paraphrasing
 (Bannard & Callison-Burch 2005, "Paraphrasing with Bilingual Parallel Corpora", ACL) uses the same idea on
 aligned corpora; here the alignment comes from the dictionaries.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -97,6 +99,12 @@ def sense_votes(word: str, candidate: str, lang: str, versions: dict[str, str], 
     return with_anchors, agreeing
 
 
+def needed_agreement(with_anchors: int, min_share: float) -> int:
+    """Languages that must agree: ``min_share`` of those with anchors, at least one, and two where two or more
+    have anchors (one polysemous anchor confirms too much: de ziehen translates traîner, bénéficier, cultiver)."""
+    return max(1, math.ceil(min_share * with_anchors - 1e-9), min(2, with_anchors))
+
+
 def dictionary_languages(lang: str, langs: Sequence[str]) -> list[str]:
     """The languages of ``langs`` with a bilingual dictionary to or from ``lang`` on this machine."""
     from .lexicons import translation_sources
@@ -119,8 +127,8 @@ def changed_words(old: str, new: str, lang: str) -> list[tuple[str, str]]:
 
 class ParallelSense(Constraint):
     """Every swapped word is confirmed by the human translations of the same column: of the languages whose
-    version has words that translate the original, at least ``min_share`` (and at least one) have one that also
-    translates the candidate. Multi-word swaps and pairs without parallel versions are refused."""
+    version has words that translate the original, at least ``min_share`` (at least one; two where two or more
+    have such words) have one that also translates the candidate. Multi-word swaps and pairs without parallel versions are refused."""
 
     def __init__(self, corpus: ParallelCorpus, lang: str, min_share: float, langs: Sequence[str] | None = None):
         super().__init__(compare_against_original=True)
@@ -138,7 +146,7 @@ class ParallelSense(Constraint):
         with_anchors, agreeing = sense_votes(word, candidate, self.lang, versions, self.langs)
         if not with_anchors:
             return "word not found in the translations"
-        if not agreeing or agreeing < self.min_share * with_anchors:
+        if agreeing < needed_agreement(with_anchors, self.min_share):
             return "translations give the word another sense"
         return None
 

@@ -72,6 +72,12 @@ def test_unconfirmable_swaps_are_refused(french):
     assert changed_words("Il était si fidèle et gentil.", "Il était si loyal et gentil.", "fr") == [("fidèle", "loyal")]
 
 
+def test_needed_agreement():
+    from robustxnli.attacks.parallel_sense import needed_agreement
+
+    assert [needed_agreement(n, 0.4) for n in (1, 2, 3, 5, 7)] == [1, 2, 2, 2, 3]
+
+
 def test_language_files_switch_the_check_on():
     assert rules("fr").parallel_sense == 0.4
     assert rules("de").parallel_sense is None  # de keeps the label in 93 % of judged successes without it
