@@ -35,10 +35,10 @@ def parallel_sense_text() -> str:
 
     on = ", ".join(f"{lang} {rules(lang).parallel_sense:g}" for lang in languages_with_files()
                    if rules(lang).parallel_sense is not None)
-    return (f"; ParallelSense ({on or 'no language yet'}; attacks/languages/*.yaml parallel_sense): of the "
-            "XNLI translations of the sentence that translate the word, at least that share (two where two or more do) "
-            "also translate "
-            "the candidate (-o parallel=auto|true|false)")
+    return (f"; ParallelSense ({on or 'no language yet'}; attacks/languages/*.yaml parallel_sense), instead of "
+            "SharedTranslation where the pairs have human translations: of the XNLI translations of the sentence "
+            "that translate the word, at least that share (two where two or more do) also translate the candidate "
+            "(-o parallel=auto|true|false)")
 
 
 SYNONYM_LANGS = ("ar", "bg", "de", "en", "es", "fr", "ru", "zh")

@@ -88,8 +88,9 @@ def _env() -> dict[str, str]:
 
 
 def test_cli_wordsub_wordnet_french_checks_senses(tmp_path, tiny_model_dir, data_dir):
-    """The installed command: on XNLI the French attack is built with ParallelSense; a one-language data file
-    runs without it and says so, and ``-o parallel=true`` refuses that file in one line."""
+    """The installed command: on XNLI the French attack is built with ParallelSense instead of SharedTranslation; a
+    one-language data file runs with SharedTranslation and says so, and ``-o parallel=true`` refuses that file in
+    one line."""
     from robustxnli.attacks.lexicons import synonym_sources
 
     if not synonym_sources("fr"):
@@ -101,7 +102,8 @@ def test_cli_wordsub_wordnet_french_checks_senses(tmp_path, tiny_model_dir, data
     p = subprocess.run(base + ["--limit", "3", "--data-dir", str(data_dir), "--out", str(tmp_path / "x")],
                        capture_output=True, text=True, env=_env(), timeout=900)
     assert p.returncode == 0, p.stderr[-2000:]
-    assert "ParallelSense" in json.loads((tmp_path / "x" / "fr-wordsub-wordnet" / "manifest.json").read_text())["attack"]
+    attack = json.loads((tmp_path / "x" / "fr-wordsub-wordnet" / "manifest.json").read_text())["attack"]
+    assert "ParallelSense" in attack and "SharedTranslation" not in attack  # the check replaces the context-free one
     data = tmp_path / "own.jsonl"
     data.write_text(json.dumps({"id": "p0", "lang": "fr", "premise": "La maison est grande.",
                                 "hypothesis": "Il était si fidèle.", "label": "neutral"}) + "\n", encoding="utf-8")
@@ -112,4 +114,5 @@ def test_cli_wordsub_wordnet_french_checks_senses(tmp_path, tiny_model_dir, data
                        env=_env(), timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
     assert "synonym senses are not checked" in p.stderr
-    assert "ParallelSense" not in json.loads((tmp_path / "b" / "fr-wordsub-wordnet" / "manifest.json").read_text())["attack"]
+    attack = json.loads((tmp_path / "b" / "fr-wordsub-wordnet" / "manifest.json").read_text())["attack"]
+    assert "ParallelSense" not in attack and "SharedTranslation" in attack
