@@ -52,6 +52,22 @@ def words_changed(attacked_text) -> int:
     return len(attacked_text.attack_attrs.get("modified_indices", ()))
 
 
+class CountedConstraint(Constraint):
+    """A constraint checked against the original text that counts why it refuses (``rejected``: reason -> count,
+    what ``label_preserving.recheck`` reports) and applies to every transformation."""
+
+    def __init__(self) -> None:
+        super().__init__(compare_against_original=True)
+        self.rejected: dict[str, int] = {}
+
+    def _reject(self, reason: str) -> bool:
+        self.rejected[reason] = self.rejected.get(reason, 0) + 1
+        return False
+
+    def check_compatibility(self, transformation) -> bool:
+        return True
+
+
 class MaxWordsChangedShare(Constraint):
     """At most ``ceil(max_share × words in the attacked columns)`` words changed (at least one), counted from
     TextAttack's ``modified_indices`` so splits/merges of words do not inflate the count."""

@@ -23,9 +23,9 @@ from robustxnli.offline import prepare
 
 prepare()
 
-from textattack.constraints import Constraint  # noqa: E402
 from textattack.constraints.pre_transformation_constraint import PreTransformationConstraint  # noqa: E402
 
+from .constraints import CountedConstraint  # noqa: E402
 from .text import patch_textattack, words_from_text  # noqa: E402
 from .validity import LanguageRules, _lower, exact_zipf, rules, zipf  # noqa: E402
 
@@ -94,21 +94,16 @@ def morphology_agrees(original: str, candidate: str) -> bool:
     return any(all(w is None or w == c for w, c in zip(want, tag)) for tag in cand)
 
 
-class LabelPreserving(Constraint):
+class LabelPreserving(CountedConstraint):
     """See the module docstring. ``targets``: the code-mixing target languages (``mode="codemix"``)."""
 
     def __init__(self, lang: str, mode: str = "synonym", columns: Sequence[str] = ("hypothesis",),
                  targets: Sequence[str] = ()):
-        super().__init__(compare_against_original=True)
+        super().__init__()
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         self.lang, self.mode, self.columns, self.targets = lang, mode, tuple(columns), tuple(targets)
         self.rules: LanguageRules = rules(lang)
-        self.rejected: dict[str, int] = {}
-
-    def _reject(self, reason: str) -> bool:
-        self.rejected[reason] = self.rejected.get(reason, 0) + 1
-        return False
 
     def _check_constraint(self, transformed_text: Any, reference_text: Any) -> bool:
         r = self.rules

@@ -29,8 +29,7 @@ from robustxnli.offline import prepare
 
 prepare()
 
-from textattack.constraints import Constraint  # noqa: E402
-
+from .constraints import CountedConstraint  # noqa: E402
 from .text import UNSPACED_LANGS, char_script, in_script, lang_script  # noqa: E402
 
 Pair = tuple[str, str]
@@ -190,19 +189,14 @@ def confirms(word: str, text: str, lang: str) -> bool:
     return word.lower() not in stopwords(lang) and appears_in(word, text, lang)
 
 
-class ParallelTranslation(Constraint):
+class ParallelTranslation(CountedConstraint):
     """Every code-mixed word occurs in the human translation of the same column into one of the target languages
     (by form or lemma) and is not a stopword there. A pair without a parallel version gets no code-mixed words."""
 
     def __init__(self, corpus: ParallelCorpus, targets: Sequence[str]):
-        super().__init__(compare_against_original=True)
+        super().__init__()
         self.corpus = corpus
         self.targets = tuple(targets)
-        self.rejected: dict[str, int] = {}
-
-    def _reject(self, reason: str) -> bool:
-        self.rejected[reason] = self.rejected.get(reason, 0) + 1
-        return False
 
     def _units(self, text: str) -> list[str]:
         """Words (script runs); in zh/th text each character of a run is a unit, so that an inserted word does
@@ -232,9 +226,6 @@ class ParallelTranslation(Constraint):
             for word in self.added_words(ref[column], new[column]):
                 if not any(confirms(word, versions[t][i], t) for t in self.targets if t in versions):
                     return self._reject("not in the human translation" if versions else "no parallel text")
-        return True
-
-    def check_compatibility(self, transformation: Any) -> bool:
         return True
 
     def extra_repr_keys(self):

@@ -33,8 +33,7 @@ from robustxnli.offline import prepare
 
 prepare()
 
-from textattack.constraints import Constraint  # noqa: E402
-
+from .constraints import CountedConstraint  # noqa: E402
 from .parallel import COLUMNS, ParallelCorpus, appears_in, confirms, lemma  # noqa: E402
 from .text import UNSPACED_LANGS, segment_words  # noqa: E402
 
@@ -125,18 +124,17 @@ def changed_words(old: str, new: str, lang: str) -> list[tuple[str, str]]:
     return out
 
 
-class ParallelSense(Constraint):
+class ParallelSense(CountedConstraint):
     """Every swapped word is confirmed by the human translations of the same column: of the languages whose
     version has words that translate the original, at least ``min_share`` (at least one; two where two or more
     have such words) have one that also translates the candidate. Multi-word swaps and pairs without parallel versions are refused."""
 
     def __init__(self, corpus: ParallelCorpus, lang: str, min_share: float, langs: Sequence[str] | None = None):
-        super().__init__(compare_against_original=True)
+        super().__init__()
         self.corpus = corpus
         self.lang = lang
         self.min_share = min_share
         self.langs = tuple(langs if langs is not None else dictionary_languages(lang, corpus.langs))
-        self.rejected: dict[str, int] = {}
 
     def problem(self, word: str, candidate: str, versions: dict[str, str]) -> str | None:
         if not word or not candidate:
@@ -160,11 +158,7 @@ class ParallelSense(Constraint):
             for word, candidate in changed_words(ref[column], new[column], self.lang):
                 reason = self.problem(word, candidate, versions)
                 if reason:
-                    self.rejected[reason] = self.rejected.get(reason, 0) + 1
-                    return False
-        return True
-
-    def check_compatibility(self, transformation: Any) -> bool:
+                    return self._reject(reason)
         return True
 
     def extra_repr_keys(self):

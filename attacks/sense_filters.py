@@ -37,8 +37,7 @@ from robustxnli.offline import prepare
 
 prepare()
 
-from textattack.constraints import Constraint  # noqa: E402
-
+from .constraints import CountedConstraint  # noqa: E402
 from .validity import _lower, rules, zipf  # noqa: E402
 
 # share of a word's SemCor-tagged occurrences its most frequent sense must have to count as dominant; 0.5 kept
@@ -61,13 +60,12 @@ MIN_OVERLAP = 0.5
 MIN_COVERAGE = 1 / 3
 
 
-class _WordPairConstraint(Constraint):
+class _WordPairConstraint(CountedConstraint):
     """Checks each changed word of the transformed text against the word it replaces in the original."""
 
     def __init__(self, lang: str):
-        super().__init__(compare_against_original=True)
+        super().__init__()
         self.lang = lang
-        self.rejected: dict[str, int] = {}
 
     def word_problem(self, original: str, candidate: str) -> str | None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -93,11 +91,7 @@ class _WordPairConstraint(Constraint):
         for original, candidate in self.changed_spans(transformed_text, reference_text):
             reason = self.word_problem(original, candidate) if original and candidate else "word inserted/deleted"
             if reason:
-                self.rejected[reason] = self.rejected.get(reason, 0) + 1
-                return False
-        return True
-
-    def check_compatibility(self, transformation: Any) -> bool:
+                return self._reject(reason)
         return True
 
     def extra_repr_keys(self):
