@@ -145,6 +145,9 @@ def sense_constraints(ctx: "RecipeContext", embedding: bool = False) -> list[Any
 
     extra = [LexiconSynonym(ctx.lang), WordOfLanguage(ctx.lang)] if embedding else []
     share = rules(ctx.lang).parallel_sense
+    if share is None and parallel_mode(ctx, "word substitution") == "true":
+        raise UserError(f"-o parallel=true, but {ctx.lang} does not use the parallel sense check (no "
+                        f"parallel_sense in attacks/languages/{ctx.lang}.yaml); use auto or add the key")
     confirm = parallel_sense_constraint(ctx, share) if share is not None else []
     # the parallel check asks the same dictionaries in context: it replaces the context-free SharedTranslation
     # (fr, 80 pairs: 42 words had a candidate passing both, 105 passing ParallelSense alone)

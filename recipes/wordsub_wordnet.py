@@ -13,7 +13,8 @@ Options: ``candidates`` (synonyms per word, default 50), ``lexicon`` (extra ``SR
 of :mod:`robustxnli.attacks.sense_filters` choose among them),
 ``min_similarity`` (e5 cosine, default 0.8), ``max_words_changed`` (default 0.3), ``parallel`` (auto: where the
 language file sets ``parallel_sense`` and the pairs have human translations, a synonym must be confirmed by them,
-:mod:`robustxnli.attacks.parallel_sense`; ``true`` refuses data without translations; ``false`` skips the check).
+:mod:`robustxnli.attacks.parallel_sense`; ``true`` refuses data without translations and languages without the
+key; ``false`` skips the check).
 """
 
 from __future__ import annotations

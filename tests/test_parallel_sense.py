@@ -110,6 +110,13 @@ def test_cli_wordsub_wordnet_french_checks_senses(tmp_path, tiny_model_dir, data
     p = subprocess.run(base + ["--data", str(data), "-o", "parallel=true", "--out", str(tmp_path / "a")],
                        capture_output=True, text=True, env=_env(), timeout=600)
     assert p.returncode != 0 and "parallel=true" in p.stderr and "Traceback" not in p.stderr
+    # a language whose file does not switch the check on refuses -o parallel=true, and any bad value, in one line
+    for lang, value in (("de", "true"), ("de", "maybe")):
+        p = subprocess.run([*base[:5], lang, *base[6:], "--limit", "1", "--data-dir", str(data_dir), "-o",
+                            f"parallel={value}", "--out", str(tmp_path / "c")], capture_output=True, text=True,
+                           env=_env(), timeout=600)
+        assert p.returncode != 0 and "parallel=" in p.stderr and value in p.stderr, p.stderr[-800:]
+        assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) <= 3, p.stderr[-800:]
     p = subprocess.run(base + ["--data", str(data), "--out", str(tmp_path / "b")], capture_output=True, text=True,
                        env=_env(), timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
