@@ -140,7 +140,7 @@ def sense_constraints(ctx: "RecipeContext", embedding: bool = False) -> list[Any
     ``-o label_preserving=false``."""
     if not option(ctx, "label_preserving", True):
         return []
-    from .sense_filters import LexiconSynonym, SharedTranslation, WordOfLanguage, sense_filters
+    from .sense_filters import LexiconSynonym, WordOfLanguage, sense_filters
     from .validity import rules
 
     extra = [LexiconSynonym(ctx.lang), WordOfLanguage(ctx.lang)] if embedding else []
@@ -151,8 +151,7 @@ def sense_constraints(ctx: "RecipeContext", embedding: bool = False) -> list[Any
     confirm = parallel_sense_constraint(ctx, share) if share is not None else []
     # the parallel check asks the same dictionaries in context: it replaces the context-free SharedTranslation
     # (fr, 80 pairs: 42 words had a candidate passing both, 105 passing ParallelSense alone)
-    filters = [f for f in sense_filters(ctx.lang) if not (confirm and isinstance(f, SharedTranslation))]
-    return extra + filters + confirm
+    return extra + sense_filters(ctx.lang, shared_translation=not confirm) + confirm
 
 
 def parallel_mode(ctx: "RecipeContext", recipe: str) -> str:

@@ -19,7 +19,7 @@ target language confirms nothing (function words occur in almost every sentence)
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -29,11 +29,10 @@ from robustxnli.offline import prepare
 
 prepare()
 
-from .constraints import CountedConstraint  # noqa: E402
+from .constraints import PAIR_COLUMNS, CountedConstraint  # noqa: E402
 from .text import UNSPACED_LANGS, char_script, in_script, lang_script  # noqa: E402
 
 Pair = tuple[str, str]
-COLUMNS = ("premise", "hypothesis")
 
 
 def _nfc(text: str) -> str:
@@ -189,6 +188,17 @@ def confirms(word: str, text: str, lang: str) -> bool:
     return word.lower() not in stopwords(lang) and appears_in(word, text, lang)
 
 
+def changed_columns(corpus: ParallelCorpus, transformed_text: Any, reference_text: Any
+                    ) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """(original, transformed, {language: the same column in that language}) for each column the transformation
+    changed; the dict is empty for a pair the corpus does not have."""
+    ref, new = reference_text._text_input, transformed_text._text_input
+    pairs = corpus.versions(ref.get("premise", ""), ref.get("hypothesis", ""))
+    for i, column in enumerate(PAIR_COLUMNS):
+        if column in ref and ref[column] != new.get(column):
+            yield ref[column], new[column], {t: pair[i] for t, pair in pairs.items()}
+
+
 class ParallelTranslation(CountedConstraint):
     """Every code-mixed word occurs in the human translation of the same column into one of the target languages
     (by form or lemma) and is not a stopword there. A pair without a parallel version gets no code-mixed words."""
@@ -218,13 +228,9 @@ class ParallelTranslation(CountedConstraint):
         return out
 
     def _check_constraint(self, transformed_text: Any, reference_text: Any) -> bool:
-        ref, new = reference_text._text_input, transformed_text._text_input
-        versions = self.corpus.versions(ref.get("premise", ""), ref.get("hypothesis", ""))
-        for i, column in enumerate(COLUMNS):
-            if column not in ref or ref[column] == new.get(column):
-                continue
-            for word in self.added_words(ref[column], new[column]):
-                if not any(confirms(word, versions[t][i], t) for t in self.targets if t in versions):
+        for old, new, versions in changed_columns(self.corpus, transformed_text, reference_text):
+            for word in self.added_words(old, new):
+                if not any(confirms(word, versions[t], t) for t in self.targets if t in versions):
                     return self._reject("not in the human translation" if versions else "no parallel text")
         return True
 

@@ -34,7 +34,7 @@ from robustxnli.offline import prepare
 prepare()
 
 from .constraints import CountedConstraint  # noqa: E402
-from .parallel import COLUMNS, ParallelCorpus, appears_in, confirms, lemma  # noqa: E402
+from .parallel import ParallelCorpus, appears_in, changed_columns, confirms, lemma  # noqa: E402
 from .text import UNSPACED_LANGS, segment_words  # noqa: E402
 
 
@@ -149,13 +149,8 @@ class ParallelSense(CountedConstraint):
         return None
 
     def _check_constraint(self, transformed_text: Any, reference_text: Any) -> bool:
-        ref, new = reference_text._text_input, transformed_text._text_input
-        pairs = self.corpus.versions(ref.get("premise", ""), ref.get("hypothesis", ""))
-        for i, column in enumerate(COLUMNS):
-            if column not in ref or ref[column] == new.get(column):
-                continue
-            versions = {t: pair[i] for t, pair in pairs.items()}
-            for word, candidate in changed_words(ref[column], new[column], self.lang):
+        for old, new, versions in changed_columns(self.corpus, transformed_text, reference_text):
+            for word, candidate in changed_words(old, new, self.lang):
                 reason = self.problem(word, candidate, versions)
                 if reason:
                     return self._reject(reason)

@@ -308,12 +308,13 @@ class WordOfLanguage(_WordPairConstraint):
         return ["lang", "margin"]
 
 
-def sense_filters(lang: str) -> list[Any]:
-    """The sense filters for lexicon synonyms of ``lang``: WordNet mutual first sense (en) + shared translation."""
+def sense_filters(lang: str, shared_translation: bool = True) -> list[Any]:
+    """The sense filters for lexicon synonyms of ``lang``: WordNet mutual first sense (en) + shared translation
+    (``shared_translation=False`` where :class:`~.parallel_sense.ParallelSense` asks the dictionaries in context)."""
     out: list[Any] = []
     if lang == "en" and _wn() is not None:
         return [MutualFirstSense(lang)]  # the pivot dictionaries block true synonyms (vicinity -> neighborhood)
-    if pivot_language(lang) is not None:
+    if shared_translation and pivot_language(lang) is not None:
         out.append(SharedTranslation(lang))
     return out
 
