@@ -123,6 +123,8 @@ def rules(lang: str) -> LanguageRules:
     """The rules of ``lang`` from its language file (empty rules when there is none)."""
     import yaml
 
+    from .text import _EDGE
+
     path = LANG_DIR / f"{lang}.yaml"
     if not path.exists():
         return LanguageRules(lang)
@@ -130,9 +132,12 @@ def rules(lang: str) -> LanguageRules:
     neg = data.get("negation") or {}
     wf = data.get("wordfreq") or {}
     pairs = {(_lower(str(a)), _lower(str(b))) for a, b in data.get("antonyms") or []}
+    negation = {_lower(str(w)) for w in neg.get("words") or []}
+    # words reach the rules as the segmenter cuts them, without edge apostrophes: fr n' is seen as n
+    negation |= {w.strip(_EDGE) for w in negation if w.strip(_EDGE)}
     return LanguageRules(
         lang=lang, has_file=True,
-        negation_words=frozenset(_lower(str(w)) for w in neg.get("words") or []),
+        negation_words=frozenset(negation),
         negation_patterns=_compile(neg.get("patterns")),
         number_words=frozenset(_lower(str(w)) for w in data.get("number_words") or []),
         # scope words (quantifiers, degree and certainty adverbs) decide how much follows: frozen like person words
