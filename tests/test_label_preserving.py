@@ -165,6 +165,15 @@ def test_numbers_names_and_antonyms_are_kept():
     assert c._check_constraint(_swap_word(text, told, "informed"), text)
 
 
+def test_arabic_question_negation_is_a_marker():
+    """The audit found عرف 'knew' -> ألم (question hamza + لم, 'did ... not?') passing as a thesaurus synonym."""
+    from robustxnli.attacks.label_preserving import LabelPreserving
+
+    assert rules("ar").is_negation("ألم") and rules("ar").is_negation("فلم") and not rules("ar").is_negation("عرف")
+    text = _pair("عرف الرجل الطريق.", "عرف الرجل الطريق")
+    assert not LabelPreserving("ar", "synonym")._check_constraint(_swap_word(text, 0, "ألم"), text)
+
+
 def test_scope_words_are_never_swapped():
     """Quantifiers and degree adverbs (language file key scope_words) decide how much follows: the audit found
     pretty reasonable -> moderately reasonable judged as entailing "very acceptable"."""

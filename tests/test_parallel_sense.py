@@ -123,3 +123,40 @@ def test_cli_wordsub_wordnet_french_checks_senses(tmp_path, tiny_model_dir, data
     assert "synonym senses are not checked" in p.stderr
     attack = json.loads((tmp_path / "b" / "fr-wordsub-wordnet" / "manifest.json").read_text())["attack"]
     assert "ParallelSense" not in attack and "SharedTranslation" in attack
+
+
+def test_embedding_neighbours_judged_by_translations_are_other_words_in_the_same_form():
+    """Where ParallelSense judges embedding neighbours instead of the thesaurus, inflections of the word share
+    every translation and must be kept out, and so must another form or part of speech."""
+    from robustxnli.attacks.lexicons import mythes
+    from robustxnli.attacks.sense_filters import OtherWordSameForm
+
+    same = OtherWordSameForm("fr")
+    assert same.word_problem("chien", "chiens") == "inflection of the same word"
+    assert same.word_problem("Chien", "chien") == "inflection of the same word"
+    assert same.word_problem("comprendre", "entend") == "another inflection"
+    assert same.word_problem("déposé", "laissé") is None and same.word_problem("lieu", "endroit") is None
+    if mythes("fr") is not None:
+        assert same.word_problem("rapport", "rapporter") == "another part of speech"
+        assert same.word_problem("exactement", "précis") == "another part of speech"
+        assert mythes("fr").parts_of_speech("maman") == {"N"}
+
+
+def test_cli_wordsub_embedding_lets_the_translations_judge_neighbours(tmp_path, tiny_model_dir, data_dir):
+    """The installed command: French embedding neighbours are judged by ParallelSense + OtherWordSameForm, German
+    ones (no parallel_sense key) still by the thesaurus (LexiconSynonym)."""
+    from robustxnli.attacks.lexicons import synonym_sources
+
+    if not (synonym_sources("fr") and synonym_sources("de")):
+        pytest.skip("no French/German thesaurus installed (.ci/apt-packages.txt)")
+    if not (data_dir / "xnli").exists():
+        pytest.skip(f"no XNLI data under {data_dir}")
+    for lang, present, absent in (("fr", ("ParallelSense", "OtherWordSameForm"), "LexiconSynonym"),
+                                  ("de", ("LexiconSynonym", "SharedTranslation"), "OtherWordSameForm")):
+        p = subprocess.run([CLI, "attack", "--model", str(tiny_model_dir), "--lang", lang, "--recipe",
+                            "wordsub-embedding", "-o", "min_similarity=0", "--limit", "2", "--data-dir",
+                            str(data_dir), "--out", str(tmp_path)], capture_output=True, text=True, env=_env(),
+                           timeout=900)
+        assert p.returncode == 0, p.stderr[-2000:]
+        attack = json.loads((tmp_path / f"{lang}-wordsub-embedding" / "manifest.json").read_text())["attack"]
+        assert all(name in attack for name in present) and absent not in attack, (lang, attack[:2000])

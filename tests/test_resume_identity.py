@@ -94,6 +94,17 @@ def test_attack_resume_identity(tmp_path, tiny_model_dir, edited_data, data_dir)
     assert (run_dir / "records.jsonl").read_bytes().startswith(first)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["n"] == 5 and "NaN" not in (run_dir / "summary.json").read_text()
+    # a run made by other code (here: a manifest naming other constraints) is not resumed into
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    manifest["attack"] = manifest["attack"].replace("LabelPreserving", "OldConstraint", 1)
+    assert "OldConstraint" in manifest["attack"]
+    (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    before = (run_dir / "records.jsonl").read_bytes()
+    line = _refused(run_cli([*base, "--limit", "6", "--data-dir", str(data_dir)]), "other constraints")
+    assert "OldConstraint" in line and (run_dir / "records.jsonl").read_bytes() == before
+    fresh = run_cli([*base, "--limit", "2", "--data-dir", str(data_dir), "--overwrite"])
+    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    assert len(_records(run_dir / "records.jsonl")) == 2
 
 
 def test_failed_input_leaves_no_running_manifest(tmp_path, tiny_model_dir, data_dir):

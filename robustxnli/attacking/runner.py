@@ -265,6 +265,7 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
                         recipe=rec.name, perturb=perturb, options=options).to_json()
     run = RunDir(run_path)
     run.check_identity(identity, overwrite)
+    refuse_other_attack(run, str(attack))
     run.write_manifest(**clf.manifest_fields(), kind="attack", lang=lang, recipe=rec.name,
                        split="data" if data is not None else split, perturb=perturb, attack_seed=seed,
                        options=options, identity=identity, status="running", limit=limit,
@@ -316,6 +317,23 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     run.finish(status="done", timing={"seconds": round(seconds, 3), "examples_attacked": len(todo),
                                       **{k: round(v, 3) if isinstance(v, float) else v for k, v in wrapper.items()}})
     return summary
+
+
+def refuse_other_attack(run: RunDir, attack: str) -> None:
+    """A run resumes only with the attack it was built with: the identity says which model, data and options, but
+    the constraints also come from the code, the language files and the lexicons installed; records of two
+    attacks must not be mixed in one summary."""
+    if not run.manifest_path.exists() or not (run.records_path.exists() and run.records_path.stat().st_size):
+        return
+    before = run.manifest().get("attack")
+    if before is None or before == attack:
+        return
+    old, new = before.splitlines(), attack.splitlines()
+    i = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+    was, now = (lines[i].strip()[:80] if i < len(lines) else "(nothing)" for lines in (old, new))
+    raise UserError(f"{run.path} was attacked with other constraints (was {was!r}, now {now!r}): the code, a "
+                    "language file or the installed lexicons changed since; pass --overwrite to start over there, "
+                    "or choose another --out")
 
 
 def language_generic(rec: Any, lang: str) -> bool:
