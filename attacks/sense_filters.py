@@ -23,9 +23,6 @@ list``, run manifest) and in the manifest's ``attack`` description, and switched
   neighborhood share no translation).
 * :class:`LexiconSynonym` (wordsub-embedding): an embedding neighbour must also be a synonym in the language's
   thesaurus/wordnet that passes the two filters above — neighbours alone are related words, not synonyms.
-* :class:`OtherWordSameForm` (wordsub-embedding where the language file switches on the parallel sense check):
-  the human translations judge synonymy in context instead of the thesaurus; the neighbour must be another word
-  in the same form and, where the thesaurus tags both, of the same part of speech.
 * :class:`WordOfLanguage` (wordsub-embedding): the candidate's Zipf frequency in the attacked language is at
   least 0.5 above its frequency in every other XNLI language with a wordfreq list (multilingual vocabularies
   offer ``titolare`` for vicinity; cognates shared by several languages are given up).
@@ -284,51 +281,6 @@ class LexiconSynonym(_WordPairConstraint):
 
     def extra_repr_keys(self):
         return ["lang", "available"]
-
-
-class OtherWordSameForm(_WordPairConstraint):
-    """wordsub-embedding where :class:`~.parallel_sense.ParallelSense` judges synonymy: the neighbour is another
-    word (chien -> chiens shares every translation), in the same form (both base forms, or both inflected with
-    the same last letter: déposé -> laissé, not comprendre -> entend) and, where the thesaurus tags both, sharing
-    a part of speech (not exactement -> précis, rapport -> rapporter). With the thesaurus as judge,
-    LexiconSynonym kept these out."""
-
-    def word_problem(self, original: str, candidate: str) -> str | None:
-        if _lower(original) == _lower(candidate) or _lemma(original, self.lang) == _lemma(candidate, self.lang):
-            return "inflection of the same word"
-        if _form(original, self.lang) != _form(candidate, self.lang):
-            return "another inflection"
-        ours, theirs = _parts_of_speech(original, self.lang), _parts_of_speech(candidate, self.lang)
-        if ours and theirs and not ours & theirs:
-            return "another part of speech"
-        return None
-
-    def extra_repr_keys(self):
-        return ["lang"]
-
-
-def _lemma(word: str, lang: str) -> str:
-    from .parallel import lemma
-
-    return lemma(word, lang)
-
-
-def _form(word: str, lang: str) -> str:
-    """"" for a base form; else "+" and the last letter of what follows the stem shared with the lemma."""
-    import os
-
-    low, lem = word.lower(), _lemma(word, lang)
-    return "" if low == lem else "+" + low[len(os.path.commonprefix([low, lem])):][-1:]
-
-
-@lru_cache(maxsize=1 << 15)
-def _parts_of_speech(word: str, lang: str) -> frozenset[str]:
-    from .lexicons import mythes
-
-    thes = mythes(lang)
-    if thes is None:
-        return frozenset()
-    return thes.parts_of_speech(_lemma(word, lang)) or thes.parts_of_speech(word)
 
 
 class WordOfLanguage(_WordPairConstraint):

@@ -10,9 +10,7 @@ code-switching into pure word substitution. e5 cosine >= 0.9 on the hypothesis (
 With the label-preserving constraints on (the default), neighbours are related words, not synonyms (mother ->
 teacher, 附近 'nearby' -> 远离 'far away'), so a neighbour must also be a synonym in the language's lexicons and pass
 the sense filters of :mod:`robustxnli.attacks.sense_filters` (languages without a synonym lexicon are not filtered
-that way); the embedding then pre-selects and ranks: 400 neighbours with cosine >= 0.3. In languages whose file
-switches on the parallel sense check (fr, es), XNLI's human translations judge the neighbours instead of the
-thesaurus (ParallelSense + OtherWordSameForm).
+that way); the embedding then pre-selects and ranks: 400 neighbours with cosine >= 0.3.
 """
 
 from __future__ import annotations
@@ -23,8 +21,7 @@ from .wordsub_wordnet import parallel_sense_text
 LEXICON_NEIGHBOURS, LEXICON_MIN_COS = 400, 0.3
 # robustxnli.attacks.sense_filters, stated here so that `recipes list` does not import textattack
 SENSE_FILTERS = ("LexiconSynonym (the neighbour is also a thesaurus/WordNet/Cilin synonym where the language has "
-                 "one; where ParallelSense runs it judges the neighbours instead, with OtherWordSameForm: another "
-                 "word, in the same form, of the same part of speech where the thesaurus tags both); WordOfLanguage (candidate's wordfreq Zipf in the language ≥ 0.5 above any other "
+                 "one); WordOfLanguage (candidate's wordfreq Zipf in the language ≥ 0.5 above any other "
                  "XNLI language); sense filters: MutualFirstSense (en: the word's dominant WordNet/SemCor sense "
                  "is the candidate's most frequent sense, same inflection), SharedTranslation (not en: word and "
                  "candidate share ≥ half of the smaller of their FreeDict/CC-CEDICT translation sets and ≥ a third of each one's; pivot en, for "
@@ -37,7 +34,7 @@ SENSE_FILTERS = ("LexiconSynonym (the neighbour is also a thesaurus/WordNet/Cili
     citation="Alzantot et al. 2018 (EMNLP); Jin et al. 2020, TextFooler (AAAI) — victim's own embeddings",
     summary="word swaps with nearest whole-word neighbours in the model's input embeddings + e5 similarity",
     constraints="≤30% words, stopwords frozen; 400 neighbours with cosine ≥ 0.3 (the neighbour must also be a lexicon "
-                "synonym, or confirmed by the human translations where ParallelSense runs; below); e5 similarity ≥ "
+                "synonym, below); e5 similarity ≥ "
                 "max(0.9, PAWS-X calibrated); label-preserving: negation markers, numbers/dates, person words and names frozen; no antonyms; candidates common words of the "
                 "language (wordfreq), same case/number/gender (pymorphy3, ru); "
                 + SENSE_FILTERS + parallel_sense_text(),

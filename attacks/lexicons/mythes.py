@@ -60,21 +60,6 @@ class MyThes:
                 out.extend(syns)
         return _unique(out, exclude=word)
 
-    def parts_of_speech(self, word: str) -> frozenset[str]:
-        """The parts of speech (N, V, A, R) the thesaurus gives ``word``'s entry; empty where it has none or only
-        untagged senses (most Spanish entries)."""
-        off = self._index().get(word.lower())
-        if off is None:
-            return frozenset()
-        out: set[str] = set()
-        with self.dat.open("rb") as f:
-            f.seek(off)
-            n = int(f.readline().decode(self.encoding, errors="replace").strip().rpartition("|")[2] or 0)
-            for _ in range(n):
-                tags = f.readline().decode(self.encoding, errors="replace").partition("|")[0].strip("() ")
-                out.update(_POS[t] for t in tags.replace("-", " ").split() if t in _POS)
-        return frozenset(out)
-
     def antonym_pairs(self) -> list[tuple[str, str]]:
         """Every (headword, antonym) pair the thesaurus marks ("(antonym)" items, "(антоним)" senses)."""
         def build() -> dict:
@@ -93,9 +78,6 @@ class MyThes:
         table = _json_cached(f"antonyms_{self.dat.stem}.json", build)
         return [(h, a) for h, ants in table.items() for a in ants]
 
-# MyThes part-of-speech fields: French "(Adjectif Nom)", Spanish "(m.)", "(tr.)", English "(noun)"
-_POS = {"Nom": "N", "Verbe": "V", "Adjectif": "A", "Adverbe": "R", "m.": "N", "f.": "N", "adj.": "A", "tr.": "V",
-        "intr.": "V", "prnl.": "V", "adv.": "R", "noun": "N", "verb": "V", "adj": "A", "adv": "R"}
 _ANTONYM_TAGS = ("antonym", "антоним", "opposite", "gegenteil", "antonyme", "antónimo")
 
 
