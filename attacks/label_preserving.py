@@ -64,13 +64,10 @@ class FreezeMarkers(PreTransformationConstraint):
         return ["lang"]
 
 
-@lru_cache(maxsize=1)
 def _morph() -> Any:
-    try:
-        import pymorphy3
-    except ImportError:
-        return None
-    return pymorphy3.MorphAnalyzer()
+    from .inflection_ru import analyser
+
+    return analyser()
 
 
 _GRAMMEMES = ("POS", "case", "number", "gender")

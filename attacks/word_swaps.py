@@ -82,7 +82,7 @@ class LexiconSynonymSwap(_CachedLexiconSwap):
     def __init__(self, lang: str, max_candidates: int | None = 20, lexicon: str | Sequence[str] | None = None,
                  max_senses: int | None = None, inflect: bool = False):
         self.lang = lang
-        self.inflect = inflect  # en: synonyms of an inflected word's lemma, inflected like it (told -> said)
+        self.inflect = inflect  # en, ru: synonyms of an inflected word's lemma, inflected like it (told -> said)
         self.max_candidates = max_candidates
         self.lexicon = lexicon
         self.max_senses = max_senses  # WordNet/MyThes: synonyms from the first senses per part of speech only
@@ -91,11 +91,12 @@ class LexiconSynonymSwap(_CachedLexiconSwap):
 
     def _uncached(self, word: str) -> tuple[str, ...]:
         found = lexicons.synonyms(word, self.lang, self.lexicon, self.max_senses)
-        if self.inflect and self.lang == "en":
-            from .inflection import inflected_synonyms
+        if self.inflect and self.lang in ("en", "ru"):
+            from .inflection import inflected_synonyms as english
+            from .inflection_ru import inflected_synonyms as russian
 
-            found = inflected_synonyms(word, lambda lemma: lexicons.synonyms(lemma, "en", self.lexicon,
-                                                                               self.max_senses)) + found
+            found = (english if self.lang == "en" else russian)(
+                word, lambda lemma: lexicons.synonyms(lemma, self.lang, self.lexicon, self.max_senses)) + found
         return tuple(single_words(found, word, self.lang, self.max_candidates))
 
     def extra_repr_keys(self):

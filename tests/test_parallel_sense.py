@@ -79,7 +79,7 @@ def test_needed_agreement():
 
 
 def test_language_files_switch_the_check_on():
-    assert rules("fr").parallel_sense == rules("es").parallel_sense == 0.4
+    assert rules("fr").parallel_sense == rules("es").parallel_sense == rules("ru").parallel_sense == 0.4
     assert rules("de").parallel_sense is None  # de keeps the label in 93 % of judged successes without it
 
 
@@ -123,3 +123,18 @@ def test_cli_wordsub_wordnet_french_checks_senses(tmp_path, tiny_model_dir, data
     assert "synonym senses are not checked" in p.stderr
     attack = json.loads((tmp_path / "b" / "fr-wordsub-wordnet" / "manifest.json").read_text())["attack"]
     assert "ParallelSense" not in attack and "SharedTranslation" in attack
+
+
+def test_russian_synonyms_of_inflected_words_are_inflected_like_them():
+    """MyThes ru is indexed by lemma: самолета found no synonyms before attacks/inflection_ru.py."""
+    pytest.importorskip("pymorphy3")
+    from robustxnli.attacks.inflection_ru import inflected_synonyms
+    from robustxnli.attacks.label_preserving import morphology_agrees
+
+    lemmas = {"самолёт": ["аэроплан", "воздушное судно"], "мать": ["мама"], "быстрый": ["скорый"]}
+    assert inflected_synonyms("самолета", lambda lemma: lemmas.get(lemma, [])) == ["аэроплана"]  # genitive kept
+    assert inflected_synonyms("самолетах", lambda lemma: lemmas.get(lemma, [])) == ["аэропланах"]
+    assert inflected_synonyms("быстрыми", lambda lemma: lemmas.get(lemma, [])) == ["скорыми"]
+    assert inflected_synonyms("матери", lambda lemma: lemmas.get(lemma, [])) == ["мамы"]
+    assert inflected_synonyms("самолёт", lambda lemma: lemmas.get(lemma, [])) == []  # its own lookup finds those
+    assert all(morphology_agrees(w, s) for w, s in (("самолета", "аэроплана"), ("быстрыми", "скорыми")))
