@@ -24,7 +24,7 @@ from robustxnli.errors import UserError
 from . import RecipeContext, recipe
 
 # robustxnli.attacks.sense_filters, stated here so that `recipes list` does not import textattack
-SENSE_FILTERS = ("en: synonyms of inflected nouns/verbs inflected like them (told -> said); "
+SENSE_FILTERS = ("en, ru: synonyms of inflected words inflected like them (told -> said; pymorphy3 for ru); "
                  "sense filters: MutualFirstSense (en: the word's dominant WordNet/SemCor sense is the candidate's most "
                  "frequent sense, same inflection), SharedTranslation (not en: word and candidate share ≥ half of "
                  "the smaller of their FreeDict/CC-CEDICT translation sets and ≥ a third of each one's; pivot en, for ru de)")
