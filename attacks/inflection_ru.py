@@ -1,11 +1,11 @@
 """Russian inflection for thesaurus synonyms: MyThes lists lemmas, running text has inflected words.
 
 The Russian thesaurus is indexed by lemma, so an inflected word (самолета, матери) found no synonyms and only
-words already in their dictionary form could be swapped (issue 12 audit: 2 successes in 218 attacked pairs).
-:func:`inflected_synonyms` looks the word's lemma up (pymorphy3's most likely parse) and gives each synonym the
-word's case, number, gender, person, tense and mood (самолета -> аэроплана); a synonym pymorphy3 cannot inflect
-that way, or of another part of speech, is left out. The label-preserving morphology check still compares the
-result with the original.
+words already in their dictionary form could be swapped (issue 12 audit: 2 successes in 218 attacked
+pairs). :func:`inflected_synonyms` looks the word's lemma up (pymorphy3's most likely parse) and gives each
+synonym the word's case, number, gender, person, tense and mood (самолета -> аэроплана); a synonym pymorphy3
+cannot inflect that way, or of another part of speech, is left out. The label-preserving morphology check
+still compares the result with the original.
 """
 
 from __future__ import annotations

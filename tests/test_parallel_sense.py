@@ -131,10 +131,14 @@ def test_russian_synonyms_of_inflected_words_are_inflected_like_them():
     from robustxnli.attacks.inflection_ru import inflected_synonyms
     from robustxnli.attacks.label_preserving import morphology_agrees
 
-    lemmas = {"самолёт": ["аэроплан", "воздушное судно"], "мать": ["мама"], "быстрый": ["скорый"]}
-    assert inflected_synonyms("самолета", lambda lemma: lemmas.get(lemma, [])) == ["аэроплана"]  # genitive kept
-    assert inflected_synonyms("самолетах", lambda lemma: lemmas.get(lemma, [])) == ["аэропланах"]
-    assert inflected_synonyms("быстрыми", lambda lemma: lemmas.get(lemma, [])) == ["скорыми"]
-    assert inflected_synonyms("матери", lambda lemma: lemmas.get(lemma, [])) == ["мамы"]
-    assert inflected_synonyms("самолёт", lambda lemma: lemmas.get(lemma, [])) == []  # its own lookup finds those
+    lemmas = {"самолёт": ["аэроплан", "воздушное судно"], "мать": ["мама"], "быстрый": ["скорый"]}.get
+
+    def syn(lemma: str) -> list[str]:
+        return lemmas(lemma, [])
+
+    assert inflected_synonyms("самолета", syn) == ["аэроплана"]  # genitive kept, the multi-word one left out
+    assert inflected_synonyms("самолетах", syn) == ["аэропланах"]
+    assert inflected_synonyms("быстрыми", syn) == ["скорыми"]
+    assert inflected_synonyms("матери", syn) == ["мамы"]
+    assert inflected_synonyms("самолёт", syn) == []  # a dictionary form: its own lookup finds those
     assert all(morphology_agrees(w, s) for w, s in (("самолета", "аэроплана"), ("быстрыми", "скорыми")))

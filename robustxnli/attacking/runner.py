@@ -332,8 +332,8 @@ def refuse_other_attack(run: RunDir, attack: str) -> None:
     i = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
     was, now = (lines[i].strip()[:80] if i < len(lines) else "(nothing)" for lines in (old, new))
     raise UserError(f"{run.path} was attacked with other constraints (was {was!r}, now {now!r}): the code, a "
-                    "language file or the installed lexicons changed since; pass --overwrite to start over there, "
-                    "or choose another --out")
+                    "language file or the installed lexicons changed since; pass --overwrite (in a sweep: delete "
+                    "the directory) to start over there, or choose another --out")
 
 
 def language_generic(rec: Any, lang: str) -> bool:
