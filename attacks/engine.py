@@ -43,8 +43,12 @@ from .text import patch_textattack  # noqa: E402
 
 def _quiet_textattack() -> None:
     """TextAttack logs "goal function compatible with model" at INFO for every Attack built (and its Attacker
-    resets the level), so this is re-applied per build."""
+    resets the level), so this is re-applied per build; its "Unknown if model" warning is dropped for API
+    callers as the CLI drops it (robustxnli.quiet)."""
+    from robustxnli.quiet import quiet_textattack_compatibility
+
     logging.getLogger("textattack.shared.utils.install").setLevel(logging.WARNING)
+    quiet_textattack_compatibility()
 
 
 _quiet_textattack()

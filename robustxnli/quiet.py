@@ -147,6 +147,18 @@ def _patch_trainer_log(trainer_callback: Any) -> None:
     cls.on_train_begin, cls.on_log, cls._robustxnli_quiet = on_train_begin, on_log, True
 
 
+_COMPATIBILITY = r"^Unknown if model .* compatible with .*goal function"
+
+
+def quiet_textattack_compatibility() -> None:
+    """Drop TextAttack's "Unknown if model ... compatible with goal function" from its own logger (once; not
+    with --verbose). The CLI installs it at start-up; the attack engine too, for API callers."""
+    logger = logging.getLogger("textattack.shared.utils.install")
+    if verbose() or any(isinstance(f, _DropFilter) and f.pattern.pattern == _COMPATIBILITY for f in logger.filters):
+        return
+    logger.addFilter(_DropFilter(_COMPATIBILITY))
+
+
 def install(verbose_mode: bool = False) -> None:
     """Called once at CLI start-up (``--verbose`` / ROBUSTXNLI_VERBOSE=1 keeps the libraries' messages)."""
     global _installed
@@ -160,8 +172,7 @@ def install(verbose_mode: bool = False) -> None:
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
     logging.getLogger("datasets").setLevel(logging.ERROR)
     logging.getLogger("transformers.modeling_utils").addFilter(_WeightsFilter())
-    logging.getLogger("textattack.shared.utils.install").addFilter(_DropFilter(  # TextAttack's own logger
-        r"^Unknown if model .* compatible with .*goal function"))
+    quiet_textattack_compatibility()
     if "transformers.trainer_callback" in sys.modules:
         _patch_trainer_log(sys.modules["transformers.trainer_callback"])
     else:

@@ -66,6 +66,26 @@ def test_textattack_compatibility_notice_is_dropped():
     assert seen == ["another TextAttack message"]
 
 
+def test_api_attack_build_prints_no_compatibility_notice(tiny_model_dir):
+    """Building an attack from Python (no CLI start-up) is as quiet as the command: TextAttack's "Unknown if
+    model" line came out of every recipe build before."""
+    import subprocess
+    import sys
+
+    code = ("from robustxnli.models import load_classifier\n"
+            "from robustxnli.attacks.engine import make_context\n"
+            "from robustxnli.recipes import get_recipe\n"
+            f"ctx = make_context(load_classifier({str(tiny_model_dir)!r}), 'en')\n"
+            "import torch\n"  # a model class TextAttack does not know, as the --preset cpu bi-encoder is
+            "ctx.model_wrapper.model = torch.nn.Identity()\n"
+            "print(type(get_recipe('charnoise').build(ctx)).__name__)\n")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "ROBUSTXNLI_VERBOSE"}
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                       env={**env, "HF_HUB_OFFLINE": "1", "ROBUSTXNLI_OFFLINE": "1"})
+    assert p.returncode == 0 and p.stdout.strip() == "Attack", p.stderr[-2000:]
+    assert "Unknown if model" not in p.stderr, p.stderr[-2000:]
+
+
 def test_pairs_counts_rows_of_prebuilt_batches():
     import torch
 
