@@ -201,6 +201,7 @@ def test_wordsub_wordnet_end_to_end(sensitive_classifier, data_dir, tmp_path, la
     if lang == "en":
         assert won, "the sensitive tiny model should be fooled at least once"
     from robustxnli.attacks.inflection import inflected_synonyms
+    from robustxnli.attacks.inflection_ru import inflected_synonyms as russian
 
     for r in won:
         if lang == "zh":
@@ -212,9 +213,10 @@ def test_wordsub_wordnet_end_to_end(sensitive_classifier, data_dir, tmp_path, la
             changed += [(a, b) for a, b in zip(before, after) if a != b]
         assert 1 <= len(changed) == r["words_changed"]
         for old, new in changed:  # every replacement is a listed synonym (cased like the word it replaced), for
-            # English possibly inflected like it (told -> said)
-            listed = lexicons.synonyms(old, lang) + (inflected_synonyms(old, lambda w: lexicons.synonyms(w, "en"))
-                                                     if lang == "en" else [])
+            # English and Russian possibly inflected like it (told -> said, матери -> мамы)
+            inflect = {"en": inflected_synonyms, "ru": russian}.get(lang)
+            listed = lexicons.synonyms(old, lang) + (inflect(old, lambda w: lexicons.synonyms(w, lang))
+                                                     if inflect else [])
             assert new.lower() in {w.lower() for w in listed}, (old, new)
 
 
