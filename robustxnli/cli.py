@@ -38,7 +38,7 @@ COMMAND_MODULES: list[str] = [
     "robustxnli.training.commands",
     "robustxnli.evaluation.commands",
     "robustxnli.attacking.commands",
-    "robustxnli.hans.commands",
+    "robustxnli.evaluation.hans_commands",
     "robustxnli.contrast.commands",
     "robustxnli.report.commands",
     "robustxnli.audit.commands",

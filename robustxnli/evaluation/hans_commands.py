@@ -43,7 +43,7 @@ def hans(
     if data or columns or label_map or skip_invalid:
         _evaluate_file(model, data, columns, label_map, skip_invalid, lang, out, batch_size)
         return
-    from .evaluate import hans_run
+    from ..hans.evaluate import hans_run
 
     out = out or Path("runs") / f"hans-{Path(model).name}"
     summary = hans_run(model, out, lang, n_per_subcase, seed, batch_size,
@@ -57,9 +57,9 @@ def _evaluate_file(model: str, data: Optional[str], columns: Optional[str], labe
     """`hans --data FILE`: two-way evaluation of the user's HANS-style set; the per-heuristic table when the file
     has heuristic and subcase columns (as `hans generate` writes), else accuracy per language."""
     from ..data.user import from_cli
-    from ..evaluation.own_data import evaluate_data_run
+    from .own_data import evaluate_data_run
     from ..rundir import RunDir
-    from .evaluate import summarize
+    from ..hans.evaluate import summarize
 
     own = from_cli(data, columns, label_map, [c for c in lang if c != "all-covered"], skip_invalid, two_way=True)
     out = out or Path("runs") / f"hans-{Path(model).name}-{Path(own.name).stem}"
@@ -97,8 +97,8 @@ def generate(
 ) -> None:
     """Write a language's HANS-style set as JSONL (label 0 = entailment, 1 = non-entailment)."""
     from .. import validate
-    from .evaluate import parse_hans_langs
-    from .generate import generate as gen, write_jsonl
+    from ..hans.evaluate import parse_hans_langs
+    from ..hans.generate import generate as gen, write_jsonl
 
     validate.positive("--n-per-subcase", n_per_subcase, allow_none=False)
     validate.seed("--seed", seed)
@@ -113,7 +113,7 @@ def list_subcases() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .generate import HANS_SUBCASES, covered_subcases
+    from ..hans.generate import HANS_SUBCASES, covered_subcases
 
     covered = covered_subcases()
     table = Table(title="HANS subcases covered")
@@ -130,7 +130,7 @@ def print_summary(summary: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .generate import HEURISTICS
+    from ..hans.generate import HEURISTICS
 
     by_lang = summary["accuracy_by_lang"]
     table = Table(title="HANS-style accuracy (two-way: neutral + contradiction = non-entailment)")
