@@ -13,7 +13,7 @@ import numpy as np
 from ..data.user import UserData, load_user_data, select_langs
 from ..progress import progress_bar
 from ..rundir import RunDir, truncate_torn_tail
-from .run import accuracy_by_lang
+from .run import accuracy_by_lang, checked_classifier
 
 
 def predictions(probs: np.ndarray, two_way: bool) -> np.ndarray:
@@ -29,20 +29,13 @@ def evaluate_data_run(model: str, out: str | Path, data: UserData | str | dict[s
                       ) -> dict[str, Any]:
     """Evaluate ``model`` on the user's set; resumes by example id (a run dir of another model, data or a larger
     limit is refused, see :meth:`RunDir.check_identity`); returns the summary."""
-    from .. import validate
-    from ..models import load_classifier
     from ..models.fingerprint import model_fingerprint
     from ..rundir import data_fingerprint
     from ..schema import EvalRecord, Identity, read_records
 
     data = data if isinstance(data, UserData) else load_user_data(data)
     codes = select_langs(data, langs)
-    validate.positive("--limit", limit)
-    validate.positive("--batch-size", batch_size)
-    validate.out_dir("--out", out)
-    if classifier is None:
-        validate.checkpoint("--model", model)
-    clf = classifier or load_classifier(model, label_order=label_order)
+    clf = checked_classifier(model, out, limit, batch_size, classifier, label_order)
     model_path, model_sha = model_fingerprint(model if classifier is None else clf.name)
     identity = Identity(kind="evaluate", model=model_path, model_sha256=model_sha, split="data", langs=codes,
                         data_sha256={c: data_fingerprint(data.sha256) for c in codes}, limit=limit,

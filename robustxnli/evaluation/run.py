@@ -31,6 +31,21 @@ def accuracy_by_lang(records: Sequence[dict[str, Any]]) -> tuple[dict[str, float
     return {k: float(np.mean(v)) for k, v in acc.items()}, {k: len(v) for k, v in acc.items()}
 
 
+def checked_classifier(model: str, out: str | Path, limit: int | None, batch_size: int, classifier: Any = None,
+                       label_order: list[str] | None = None) -> Any:
+    """The inputs every evaluation checks before its run dir is touched (limit, batch size, out dir, checkpoint),
+    then the classifier (``classifier`` if one is given)."""
+    from .. import validate
+    from ..models import load_classifier
+
+    validate.positive("--limit", limit)
+    validate.positive("--batch-size", batch_size)
+    validate.out_dir("--out", out)
+    if classifier is None:
+        validate.checkpoint("--model", model)
+    return classifier or load_classifier(model, label_order=label_order)
+
+
 def evaluate_run(model: str, out: str | Path, langs: str | Sequence[str] = "all", split: str = "dev",
                  limit: int | None = None, data_dir: str | None = None, batch_size: int = 64,
                  label_order: list[str] | None = None, classifier=None, data: Any = None,
@@ -41,9 +56,6 @@ def evaluate_run(model: str, out: str | Path, langs: str | Sequence[str] = "all"
     Every input is checked (model, data of every language) before the run dir is touched. A run dir made with
     another model, split, data or a smaller ``limit`` is refused (``overwrite`` starts it over); a language resumes
     from the ids already recorded, so a larger limit extends it."""
-    from ..models import load_classifier
-    from .. import validate
-
     if data is not None:
         from .own_data import evaluate_data_run
 
@@ -51,12 +63,7 @@ def evaluate_run(model: str, out: str | Path, langs: str | Sequence[str] = "all"
                                  label_order, classifier, overwrite)
 
     codes = parse_langs(langs)
-    validate.positive("--limit", limit)
-    validate.positive("--batch-size", batch_size)
-    validate.out_dir("--out", out)
-    if classifier is None:
-        validate.checkpoint("--model", model)
-    clf = classifier or load_classifier(model, label_order=label_order)
+    clf = checked_classifier(model, out, limit, batch_size, classifier, label_order)
     sets = {lang: load_nli("xnli", split, lang, data_dir, limit) for lang in codes}
     for lang, examples in sets.items():
         if not examples:
