@@ -26,6 +26,7 @@ prepare()
 from textattack.constraints.pre_transformation_constraint import PreTransformationConstraint  # noqa: E402
 
 from .constraints import CountedConstraint  # noqa: E402
+from .inflection_ru import analyser  # noqa: E402
 from .text import patch_textattack, words_from_text  # noqa: E402
 from .validity import LanguageRules, _lower, exact_zipf, rules, zipf  # noqa: E402
 
@@ -64,18 +65,12 @@ class FreezeMarkers(PreTransformationConstraint):
         return ["lang"]
 
 
-def _morph() -> Any:
-    from .inflection_ru import analyser
-
-    return analyser()
-
-
 _GRAMMEMES = ("POS", "case", "number", "gender")
 
 
 @lru_cache(maxsize=1 << 15)
 def _tags(word: str) -> tuple[tuple[Any, ...], ...]:
-    morph = _morph()
+    morph = analyser()
     if morph is None:
         return ()
     return tuple(tuple(getattr(p.tag, g) for g in _GRAMMEMES) for p in morph.parse(word)[:3])
@@ -86,7 +81,7 @@ def morphology_agrees(original: str, candidate: str) -> bool:
     (grammemes the original lacks are not compared)."""
     orig, cand = _tags(original), _tags(candidate)
     if not orig or not cand:
-        return True if _morph() is None else bool(cand)
+        return True if analyser() is None else bool(cand)
     want = orig[0]
     return any(all(w is None or w == c for w, c in zip(want, tag)) for tag in cand)
 

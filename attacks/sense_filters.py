@@ -202,9 +202,9 @@ def _translations(word: str, lang: str, pivot: str) -> frozenset[str]:
     from .lexicons import translations
 
     if lang == "ru":  # dictionaries list lemmas: сказал -> сказать
-        from .label_preserving import _morph
+        from .inflection_ru import analyser
 
-        morph = _morph()
+        morph = analyser()
         if morph is not None:
             word = morph.parse(word)[0].normal_form
     found = translations(word, lang, pivot, pivot=None)
