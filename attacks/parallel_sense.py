@@ -35,7 +35,7 @@ prepare()
 
 from .constraints import CountedConstraint  # noqa: E402
 from .parallel import ParallelCorpus, appears_in, changed_columns, confirms, lemma  # noqa: E402
-from .text import UNSPACED_LANGS, segment_words  # noqa: E402
+from .text import UNSPACED_LANGS, changed_stretches, segment_words  # noqa: E402
 
 
 @lru_cache(maxsize=1 << 17)
@@ -113,15 +113,7 @@ def dictionary_languages(lang: str, langs: Sequence[str]) -> list[str]:
 
 def changed_words(old: str, new: str, lang: str) -> list[tuple[str, str]]:
     """(original, replacement) for each changed stretch of words of one column."""
-    from difflib import SequenceMatcher
-
-    join = "" if lang in UNSPACED_LANGS else " "
-    a, b = segment_words(old), segment_words(new)
-    out = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag != "equal":
-            out.append((join.join(a[i1:i2]), join.join(b[j1:j2])))
-    return out
+    return changed_stretches(segment_words(old), segment_words(new), lang)
 
 
 class ParallelSense(CountedConstraint):

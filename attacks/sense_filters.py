@@ -71,21 +71,11 @@ class _WordPairConstraint(CountedConstraint):
         raise NotImplementedError
 
     def changed_spans(self, transformed_text: Any, reference_text: Any) -> list[tuple[str, str]]:
-        """(original, replacement) for every changed stretch of words, from a diff of the two word lists rather
-        than ``modified_indices``: in zh/th the words are re-segmented after a swap (很糟糕 -> 很次 is one word),
-        so positions stop matching; a stretch that merged with a neighbour is checked as a whole (and, not being
-        a dictionary word, refused)."""
-        from difflib import SequenceMatcher
+        """(original, replacement) for every changed stretch of words (:func:`text.changed_stretches`); a stretch
+        that merged with a neighbour is checked as a whole (and, not being a dictionary word, refused)."""
+        from .text import changed_stretches
 
-        from .text import UNSPACED_LANGS
-
-        join = "" if self.lang in UNSPACED_LANGS else " "
-        old, new = list(reference_text.words), list(transformed_text.words)
-        out = []
-        for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-            if tag != "equal":
-                out.append((join.join(old[i1:i2]), join.join(new[j1:j2])))
-        return out
+        return changed_stretches(list(reference_text.words), list(transformed_text.words), self.lang)
 
     def _check_constraint(self, transformed_text: Any, reference_text: Any) -> bool:
         for original, candidate in self.changed_spans(transformed_text, reference_text):

@@ -135,6 +135,18 @@ def segment_words(text: str, lang: str | None = None) -> list[str]:
     return words_from_text(text)
 
 
+def changed_stretches(old: list[str], new: list[str], lang: str) -> list[tuple[str, str]]:
+    """(original, replacement) for every changed stretch of two word lists, from a diff rather than positions: in
+    zh/th the words are re-segmented after a swap (很糟糕 -> 很次 is one word), so indices stop matching. A stretch
+    is joined back with the language's separator ("" in zh/th); an insertion or deletion has one side empty."""
+    from difflib import SequenceMatcher
+
+    join = "" if lang in UNSPACED_LANGS else " "
+    return [(join.join(old[i1:i2]), join.join(new[j1:j2]))
+            for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+            if tag != "equal"]
+
+
 def patch_textattack() -> None:
     """Make ``AttackedText.words`` use :func:`words_from_text` (idempotent). We patch the module-level name
     that ``textattack.shared.attacked_text`` imported, rather than subclassing AttackedText, because every

@@ -16,7 +16,7 @@ that way); the embedding then pre-selects and ranks: 400 neighbours with cosine 
 from __future__ import annotations
 
 from . import RecipeContext, recipe
-from .wordsub_wordnet import parallel_sense_text
+from ._descriptions import parallel_sense_text
 
 LEXICON_NEIGHBOURS, LEXICON_MIN_COS = 400, 0.3
 # robustxnli.attacks.sense_filters, stated here so that `recipes list` does not import textattack

@@ -22,24 +22,13 @@ from __future__ import annotations
 from robustxnli.errors import UserError
 
 from . import RecipeContext, recipe
+from ._descriptions import parallel_sense_text
 
 # robustxnli.attacks.sense_filters, stated here so that `recipes list` does not import textattack
 SENSE_FILTERS = ("en, ru: synonyms of inflected words inflected like them (told -> said; pymorphy3 for ru); "
                  "sense filters: MutualFirstSense (en: the word's dominant WordNet/SemCor sense is the candidate's most "
                  "frequent sense, same inflection), SharedTranslation (not en: word and candidate share ≥ half of "
                  "the smaller of their FreeDict/CC-CEDICT translation sets and ≥ a third of each one's; pivot en, for ru de)")
-
-
-def parallel_sense_text() -> str:
-    """The ParallelSense check as ``recipes list`` states it, with the languages whose file switches it on."""
-    from robustxnli.attacks.validity import languages_with_files, rules
-
-    on = ", ".join(f"{lang} {rules(lang).parallel_sense:g}" for lang in languages_with_files()
-                   if rules(lang).parallel_sense is not None)
-    return (f"; ParallelSense ({on or 'no language yet'}; attacks/languages/*.yaml parallel_sense), instead of "
-            "SharedTranslation where the pairs have human translations: of the XNLI translations of the sentence "
-            "that translate the word, at least that share (two where two or more do) also translate the candidate "
-            "(-o parallel=auto|true|false)")
 
 
 SYNONYM_LANGS = ("ar", "bg", "de", "en", "es", "fr", "ru", "zh")
