@@ -20,7 +20,11 @@ script-aware because TextAttack's versions insert random ASCII letters and know 
   CC-CEDICT), and the diacritic family has nothing to do.
 
 Every candidate is NFC, non-empty and passes :func:`.text.is_valid_text`. Candidate choice is deterministic
-(seeded by ``seed``, the family and the word), so attacks are reproducible and cacheable.
+(seeded by ``seed``, the family and the word), so attacks are reproducible and cacheable. With ``keep`` (a
+word-level check, e.g. the label-preserving "a typo may not form another real word"), the sample is drawn from the
+edits it accepts: the one edit DeepWordBug tries per family is then one the constraints will not throw away
+(en, 360 XNLI dev hypotheses: 72 % of sampled deletions made a real word; 19 % of them had another deletion that
+did not).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import random
 import unicodedata
 import zlib
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable
 
 import regex
 from textattack.transformations import CompositeTransformation
@@ -48,17 +52,24 @@ def graphemes(word: str) -> list[str]:
     return _GRAPHEME.findall(word)
 
 
+Keep = Callable[[str, str], bool]  # (word, edited word) -> may the edit be offered
+
+
 class CharNoise(WordSwap):
     """Base class: ``options(word)`` lists every edit of one family; up to ``candidates_per_word`` of them are
-    offered (all when None), chosen by a generator seeded from (seed, family, word)."""
+    offered (all when None), chosen by a generator seeded from (seed, family, word) among the edits ``keep``
+    accepts (all when None; ``keep_name`` says which check it is in the attack's description)."""
 
     family = ""
 
-    def __init__(self, lang: str, candidates_per_word: int | None = 1, seed: int = 0):
+    def __init__(self, lang: str, candidates_per_word: int | None = 1, seed: int = 0, keep: Keep | None = None,
+                 keep_name: str = ""):
         super().__init__()
         self.lang = lang
         self.candidates_per_word = candidates_per_word
         self.seed = seed
+        self.keep = keep
+        self.keep_name = keep_name if keep is not None else ""
 
     def options(self, word: str) -> Iterable[str]:
         raise NotImplementedError
@@ -69,7 +80,7 @@ class CharNoise(WordSwap):
             cand = nfc(cand)
             if cand != word and cand not in seen and is_valid_text(cand) and not any(c.isspace() for c in cand):
                 seen[cand] = None
-        out = list(seen)
+        out = [c for c in seen if self.keep is None or self.keep(word, c)]
         k = self.candidates_per_word
         if k is None or len(out) <= k:
             return out
@@ -81,7 +92,7 @@ class CharNoise(WordSwap):
         return True
 
     def extra_repr_keys(self):
-        return ["lang", "candidates_per_word", "seed"]
+        return ["lang", "candidates_per_word", "seed"] + (["keep_name"] if self.keep is not None else [])
 
 
 def _match_case(new: str, like: str, lang: str) -> str:
@@ -344,9 +355,10 @@ _FAMILY_CLASSES = {
 
 
 def char_noise(
-    lang: str, families: Iterable[str] = FAMILIES, candidates_per_word: int | None = 1, seed: int = 0
+    lang: str, families: Iterable[str] = FAMILIES, candidates_per_word: int | None = 1, seed: int = 0,
+    keep: Keep | None = None, keep_name: str = "",
 ) -> CompositeTransformation:
-    """All requested families for ``lang`` as one TextAttack transformation."""
+    """All requested families for ``lang`` as one TextAttack transformation (``keep``: see :class:`CharNoise`)."""
     families = list(families)
     unknown = sorted(set(families) - set(_FAMILY_CLASSES))
     if unknown:
@@ -354,5 +366,6 @@ def char_noise(
 
         raise UserError(f"unknown character-noise families {unknown}; choose from {', '.join(FAMILIES)}")
     return CompositeTransformation(
-        [_FAMILY_CLASSES[f](lang, candidates_per_word=candidates_per_word, seed=seed) for f in families]
+        [_FAMILY_CLASSES[f](lang, candidates_per_word=candidates_per_word, seed=seed, keep=keep, keep_name=keep_name)
+         for f in families]
     )

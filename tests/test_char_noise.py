@@ -214,3 +214,36 @@ def test_charnoise_recipe_end_to_end(sensitive_classifier, data_dir, tmp_path, l
         if lang != "zh":  # character noise keeps the word count; only the changed words differ
             assert len(before) == len(after)
             assert 1 <= sum(a != b for a, b in zip(before, after)) == r["words_changed"]
+
+
+KEEP_SENTENCES = {
+    "en": "The old house near the river was sold last year because the family moved to a bigger town.",
+    "zh": "我们昨天在公园里看见了很多漂亮的花，孩子们玩得非常开心。",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(KEEP_SENTENCES))
+def test_charnoise_offers_only_edits_the_label_check_keeps(sensitive_classifier, lang):
+    """With the label-preserving constraints on, the one edit per family and word is drawn from those the
+    typo check accepts (none forms another real word), so more words keep a usable edit than with the plain
+    DeepWordBug sample; with the constraints off the sample is unchanged."""
+    from robustxnli.attacks.engine import make_context
+    from robustxnli.attacks.label_preserving import LabelPreserving
+    from robustxnli.attacks.text import segment_words
+    from robustxnli.recipes import get_recipe
+
+    check = LabelPreserving(lang, "typo")
+    words = [w for w in segment_words(KEEP_SENTENCES[lang], lang) if any(c.isalpha() for c in w)]
+
+    def offered(opts):
+        attack = get_recipe("charnoise").build(make_context(sensitive_classifier, lang, "hypothesis", 0, opts))
+        return attack, [(w, c) for fam in attack.transformation.transformations
+                        for w in words for c in fam._get_replacement_words(w)]
+
+    attack, kept = offered({})
+    _, plain = offered({"label_preserving": False})
+    assert kept and all(check.word_problem(w, c) is None for w, c in kept)
+    usable_plain = [(w, c) for w, c in plain if check.word_problem(w, c) is None]
+    assert len(usable_plain) < len(plain)  # the plain sample does offer real words (the test can fail)
+    assert len(kept) > len(usable_plain)
+    assert "edits LabelPreserving(typo) accepts" in repr(attack)  # the run manifest says so
