@@ -211,6 +211,8 @@ def similarity_constraint(ctx: "RecipeContext", min_similarity: float = 0.85, ca
 def goal_function(ctx: "RecipeContext") -> UntargetedClassification:
     """Untargeted misclassification against the gold label; inputs already misclassified are skipped."""
     budget = option(ctx, "query_budget", None)
+    if budget is not None and (not str(budget).isdigit() or int(budget) < 1):
+        raise ValueError(f"query_budget must be a positive whole number of model queries per pair (got {budget!r})")
     return UntargetedClassification(ctx.model_wrapper, model_batch_size=GOAL_BATCH,
                                     query_budget=float("inf") if budget is None else int(budget))
 

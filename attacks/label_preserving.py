@@ -153,6 +153,20 @@ def label_preserving(lang: str, mode: str, columns: Sequence[str], targets: Sequ
     return [FreezeMarkers(lang, numbers_only=mode == "typo"), LabelPreserving(lang, mode, columns, targets)]
 
 
+def unchecked(lang: str, mode: str) -> str | None:
+    """The part of :func:`describe` that cannot be checked in ``lang`` on this machine (None when all is), for the
+    run manifest's caveats: without a word-frequency list a typo that forms another word, or a rare or foreign
+    candidate, passes."""
+    from .validity import wordfreq_available
+
+    what = {"typo": "a typo may not form another real word", "synonym": "candidates are common words of the "
+            "language"}.get(mode)
+    if what is None or (rules(lang).wordfreq_lang and wordfreq_available()):
+        return None
+    why = "wordfreq is not installed" if not wordfreq_available() else "wordfreq has no list for it"
+    return f"{lang}: '{what}' is not checked ({why}; attacks/languages/{lang}.yaml)"
+
+
 def describe(mode: str) -> str:
     """One line for ``recipes list`` and the manifest."""
     what = {"typo": "a typo may not form another real word",

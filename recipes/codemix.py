@@ -74,7 +74,8 @@ def target_languages(ctx: RecipeContext) -> list[str]:
         constraints="≤50% words, stopwords frozen; translations must translate back to the word (round_trip); "
                     "label-preserving: negation markers, numbers/dates, person words and names frozen; no antonyms; a candidate is a common word "
                     "of its target language and commoner there than in the source (wordfreq); "
-                    "parallel: the human translation of the same sentence (XNLI) uses the word, not as a stopword",
+                    "parallel: the human translation of the same sentence (XNLI) uses the word (by form or lemma: the "
+                    "dictionary form is inserted), not as a stopword",
         options=("target_langs", "per_language", "pivot", "lexicon", "round_trip", "parallel"))
 def codemix(ctx: RecipeContext):
     from robustxnli.attacks.engine import (build_attack, label_constraints, option, pair_constraints,

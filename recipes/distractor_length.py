@@ -3,8 +3,8 @@
 Languages: all 15 (texts in robustxnli/hans/distractors.yaml).
 Citation: Naik et al. 2018, "Stress Test Evaluation for Natural Language Inference" (COLING).
 The distractor is fixed and label-preserving by construction (a tautology conjoined to a sentence does not change
-its meaning), so "success" means the distractor alone flipped a correct prediction. It appends to the premise:
-run it with ``--perturb premise`` (or ``both``).
+its meaning), so "success" means the distractor alone flipped a correct prediction. It appends to the premise
+(its default columns; ``--perturb both`` also works, ``hypothesis`` is refused).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from . import RecipeContext, recipe
     summary="premise + \"and true is true\" x5 in the pair's language (label-preserving)",
     constraints="label-preserving by construction: a fixed tautology/distractor is appended; the words of the "
                 "pair are not changed",
+    perturb="premise",
 )
 def distractor_length(ctx: RecipeContext):
     from robustxnli.attacks.distractors import build_distractor_attack

@@ -110,13 +110,16 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+INTERRUPTED = "interrupted: finished work is saved; re-run the same command to resume."
+
+
 def _run(argv: list[str] | None) -> None:
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
     except UserError as err:
         _fail(str(err))
     except KeyboardInterrupt:
-        typer.secho("interrupted: finished work is saved; re-run the same command to resume.", err=True)
+        typer.secho(INTERRUPTED, err=True)
         sys.exit(130)
     except SystemExit:
         raise
@@ -140,6 +143,12 @@ def _run(argv: list[str] | None) -> None:
         what = err.strerror or type(err).__name__
         where = err.filename if err.filename2 is None else f"{err.filename} -> {err.filename2}"
         _fail(f"{where}: {what}; check the path (and that its directory is writable), or choose another one")
+    else:
+        # typer >= 0.29 turns Ctrl-C into an exit code returned, not raised, when not standalone
+        if code == 130:
+            typer.secho(INTERRUPTED, err=True)
+        if isinstance(code, int) and code:
+            sys.exit(code)
 
 
 if __name__ == "__main__":

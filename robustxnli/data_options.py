@@ -25,4 +25,5 @@ def label_map(example: str) -> Any:
 
 
 def skip_invalid() -> Any:
-    return typer.Option(False, help="With --data: count, report and skip bad rows instead of stopping at the first.")
+    return typer.Option(False, "--skip-invalid",
+                        help="With --data: count, report and skip bad rows instead of stopping at the first.")

@@ -135,13 +135,18 @@ class RunDir:
         return check_manifest(read_json(self.manifest_path), self.manifest_path)
 
     def write_manifest(self, **fields: Any) -> dict[str, Any]:
-        """Create or update the manifest; ``versions``, ``started`` and ``schema`` are filled in on first write."""
+        """Create or update the manifest; ``versions``, ``started`` and ``schema`` are filled in on first write.
+        ``command`` is the latest command line that worked on the run (a resumed or extended run equals a fresh
+        run of it); ``commands`` lists every one, in order, when there was more than one."""
         manifest = self.manifest()
         if not manifest:
             manifest = {"started": now_iso(), "versions": library_versions(), "status": "running",
                         "schema": SCHEMA_VERSION}
-            if COMMAND:
-                manifest["command"] = COMMAND
+        if COMMAND and manifest.get("command") != COMMAND:
+            history = manifest.get("commands") or ([manifest["command"]] if manifest.get("command") else [])
+            manifest["command"] = COMMAND
+            if history:
+                manifest["commands"] = [*history, COMMAND]
         manifest.update(fields)
         atomic_write_json(self.manifest_path, manifest)
         return manifest
@@ -150,10 +155,10 @@ class RunDir:
         return self.write_manifest(status=status, finished=now_iso(), **fields)
 
     def fail(self, err: BaseException) -> None:
-        """Mark the manifest "failed" with the error (never left at "running" after a crash)."""
+        """Mark the manifest "failed" with the error, or "interrupted" after Ctrl-C (never left at "running")."""
         if self.manifest_path.exists():
             try:
-                self.finish(status="failed", error=f"{type(err).__name__}: {err}")
+                self.finish(status=end_status(err), error=f"{type(err).__name__}: {err}")
             except (OSError, DataError):  # the manifest itself is the problem: leave it
                 pass
 
@@ -287,11 +292,17 @@ def mark_failed(path: str | Path, err: BaseException) -> None:
         pass
 
 
+def end_status(err: BaseException) -> str:
+    """The manifest status of a run stopped by ``err``: "interrupted" for Ctrl-C (re-run to resume), else
+    "failed"."""
+    return "interrupted" if isinstance(err, KeyboardInterrupt) else "failed"
+
+
 def identity_difference(before: dict[str, Any], now: dict[str, Any], names: dict[str, str] | None = None
                         ) -> str | None:
     """The first field in which two run identities differ, as "field: X there, Y now"; None when resumable."""
-    order = ["kind", "schema", "model", "model_sha256", "split", "recipe", "perturb", "seed", "options",
-             "label_order", "langs", "limit", "data_sha256"]  # the most telling difference first
+    order = ["kind", "schema", "model", "model_sha256", "split", "recipe", "recipe_source", "perturb", "seed",
+             "options", "label_order", "langs", "limit", "data_sha256"]  # the most telling difference first
     for key in sorted(set(before) | set(now), key=lambda k: (order.index(k) if k in order else len(order), k)):
         a, b = before.get(key), now.get(key)
         if a == b:

@@ -182,7 +182,7 @@ class HansSummary(_Row):
 
 
 # manifests ----------------------------------------------------------------------------------------------------
-STATUSES = ("running", "done", "failed")
+STATUSES = ("running", "done", "failed", "interrupted")
 
 
 @dataclass
@@ -199,6 +199,7 @@ class Identity:
     limit: int | None = None
     seed: int | None = None
     recipe: str | None = None
+    recipe_source: str | None = None   # plug-ins only: file path + content hash, or module / entry point
     perturb: str | None = None
     options: dict[str, Any] | None = None
     label_order: list[str] | None = None

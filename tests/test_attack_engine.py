@@ -266,16 +266,19 @@ def test_same_seed_same_bytes(classifier, data_dir, tmp_path):
     assert a == b and a.count(b"\n") == 10
 
 
-RESUME_SCRIPT = """
+SLOW_ATTACK = """
 import os, sys, time
 import torch
 torch.set_num_threads(1)
 import textattack
 _attack = textattack.Attack.attack
 def slow_attack(self, *args):
-    time.sleep(0.3)  # give the parent time to kill us mid-run
+    time.sleep(0.3)  # give the parent time to kill or interrupt us mid-run
     return _attack(self, *args)
 textattack.Attack.attack = slow_attack
+"""
+
+RESUME_SCRIPT = SLOW_ATTACK + """
 from robustxnli.attacking.runner import attack_run
 attack_run(sys.argv[1], "de", "textattack:deepwordbug", limit=int(sys.argv[3]), seed=1, out=sys.argv[2],
            data_dir=sys.argv[4])
@@ -356,3 +359,41 @@ def test_cli_attack_and_recipes_list(model_dir, data_dir, tmp_path, capsys):
         main(["attack", "--model", str(model_dir), "--lang", "zh", "--recipe", "textattack:pruthi",
               "--out", str(tmp_path)])
     assert exit_info.value.code == 2
+
+
+INTERRUPT_SCRIPT = SLOW_ATTACK + """
+from robustxnli.cli import main
+main(["attack", "--model", sys.argv[1], "--lang", "de", "--recipe", "charnoise", "--limit", "10",
+      "--out", sys.argv[2], "--data-dir", sys.argv[3]])
+"""
+
+
+def test_ctrl_c_says_how_to_resume_and_marks_the_run_interrupted(model_dir, data_dir, tmp_path):
+    """Ctrl-C (SIGINT) in the CLI: one line saying the work is saved and how to go on, exit 130, the manifest
+    "interrupted" (typer >= 0.29 returns the interrupt as an exit code; it once ended silently with exit 0), and
+    the same command then finishes the run."""
+    out = tmp_path / "att"
+    script = tmp_path / "attack.py"
+    script.write_text(textwrap.dedent(INTERRUPT_SCRIPT))
+    env = {**os.environ, "ROBUSTXNLI_PROGRESS": "0", "ROBUSTXNLI_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, str(script), str(model_dir), str(out), str(data_dir)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    records = out / "de-charnoise" / "records.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if records.exists() and records.read_bytes().count(b"\n") >= 2:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()[-2000:]
+    assert "interrupted: finished work is saved; re-run the same command to resume." in err.decode()
+    assert json.loads((out / "de-charnoise" / "manifest.json").read_text())["status"] == "interrupted"
+    robustxnli = Path(sys.executable).with_name("robustxnli")
+    done = subprocess.run([str(robustxnli), "attack", "--model", str(model_dir), "--lang", "de", "--recipe",
+                           "charnoise", "--limit", "10", "--out", str(out), "--data-dir", str(data_dir)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads((out / "de-charnoise" / "manifest.json").read_text())["status"] == "done"
+    assert len(_records(out / "de-charnoise")) == 10

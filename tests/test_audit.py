@@ -8,6 +8,7 @@ import math
 import os
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,65 @@ def test_report_shows_examples_escaped_and_validity(runs, tmp_path):
     assert "<ins>" in page and "not audited" in page
     md = (out / "report.md").read_text()
     assert "## Adversarial examples" in md and "&lt;script>x&lt;/script>" in md and "<script" not in md
+
+
+class _Sheet(HTMLParser):
+    """Items of sheet.html as a browser sees them: data-item JSON and the radio inputs inside each item."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[dict] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag == "div" and a.get("class") == "item":
+            self.items.append({"data": json.loads(a["data-item"]), "radios": [], "text": ""})
+        elif tag == "input" and a.get("type") == "radio":
+            self.items[-1]["radios"].append(a)
+
+    def handle_data(self, data: str) -> None:
+        if self.items:
+            self.items[-1]["text"] += data
+
+
+def test_sheet_keys_are_unique_per_run_and_filled_sheet_ingests_into_its_run(tmp_path):
+    """Two run dirs named alike under different parents (two seeds, a resumed and a fresh run): each item has its
+    own key and radio groups, shows its run, and a sheet filled in the browser lands in the right run dir."""
+    recs = [_rec(0, "succeeded"), _rec(1, "succeeded")]
+    a = _run_dir(tmp_path / "seed1", "charnoise", "en", recs)
+    b = _run_dir(tmp_path / "seed2", "charnoise", "en", recs)
+    p = _cli("audit", str(tmp_path / "seed1"), str(tmp_path / "seed2"), "--out", str(tmp_path / "sheet"), cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(x) for x in (tmp_path / "sheet" / "judgements.jsonl").read_text().splitlines()]
+    assert len({r["item"] for r in rows}) == len(rows) == 4
+    sheet = _Sheet()
+    sheet.feed((tmp_path / "sheet" / "sheet.html").read_text())
+    groups = [{r["name"] for r in it["radios"]} for it in sheet.items]
+    assert all(len(g) == 2 for g in groups) and len(set().union(*groups)) == 2 * len(rows)  # no shared group
+    for it in sheet.items:  # the header names the run, relative to the common parent
+        rel = "seed1/en-charnoise" if it["data"]["run"] == str(a.resolve()) else "seed2/en-charnoise"
+        assert f"run {rel}" in it["text"]
+    # what save() exports: data-item plus the answers; judge only seed2's ex-0
+    filled = [{**it["data"], "same_label": "no", "same_meaning": "yes", "annotator": "u", "note": ""}
+              for it in sheet.items if it["data"]["run"] == str(b.resolve()) and it["data"]["id"] == "ex-0"]
+    (tmp_path / "filled.jsonl").write_text("".join(json.dumps(r) + "\n" for r in filled))
+    assert _cli("audit", "--ingest", str(tmp_path / "filled.jsonl"), cwd=tmp_path).returncode == 0
+    assert not (a / "audit.jsonl").exists()
+    assert [j["id"] for j in map(json.loads, (b / "audit.jsonl").read_text().splitlines())] == ["ex-0"]
+    # a sheet written with the old key (run dir name / id) still ingests: the run column decides
+    old = {**filled[0], "item": "en-charnoise/ex-1", "id": "ex-1"}
+    (tmp_path / "old.jsonl").write_text(json.dumps(old) + "\n")
+    assert _cli("audit", "--ingest", str(tmp_path / "old.jsonl"), cwd=tmp_path).returncode == 0
+    assert len((b / "audit.jsonl").read_text().splitlines()) == 2
+
+
+def test_ingest_refuses_an_id_not_in_the_run_and_stores_nothing(runs, tmp_path):
+    run = str(runs / "en-charnoise")
+    good = {"run": run, "id": "ex-0", "same_label": "yes"}
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(good) + "\n" + json.dumps({**good, "id": "ex-999999"}) + "\n")
+    p = _cli("audit", "--ingest", str(bad), cwd=tmp_path)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "bad.jsonl:2" in p.stderr and "ex-999999" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    assert not (runs / "en-charnoise" / "audit.jsonl").exists()  # not even the good row

@@ -352,3 +352,26 @@ def test_partial_data_dir_is_not_mixed_with_the_bundled_slice(bad, tmp_path):
                    "--out", str(tmp_path / "out")])
     assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr[-2000:]
     assert "ru.jsonl.gz" in res.stderr and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("budget", ["-5", "0", "many"])
+def test_bad_query_budget_is_one_line_before_any_run_dir(tmp_path, tiny_model_dir, data_dir, budget):
+    """A query budget TextAttack cannot use (it crashed with an AttributeError mid-run) is refused up front."""
+    out = tmp_path / "runs"
+    r = run_cli(["attack", "--model", str(tiny_model_dir), "--lang", "de", "--limit", "2", "--data-dir",
+                 str(data_dir), "-o", f"query_budget={budget}", "--out", str(out)])
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert "query_budget must be a positive whole number" in r.stderr
+    assert not out.exists()
+
+
+def test_own_data_without_lang_says_it_is_treated_as_english(tmp_path, tiny_model_dir):
+    data = tmp_path / "de_nolang.jsonl"
+    data.write_text('{"premise": "Die Frau liest ein Buch.", "hypothesis": "Eine Frau liest.", '
+                    '"label": "entailment"}\n', encoding="utf-8")
+    r = run_cli(["evaluate", "--model", str(tiny_model_dir), "--data", str(data), "--out", str(tmp_path / "e")])
+    assert r.returncode == 0, r.stderr
+    assert "1 row(s) have no 'lang' field and no --lang was given: treated as English (en)" in r.stderr
+    r = run_cli(["evaluate", "--model", str(tiny_model_dir), "--data", str(data), "--lang", "de",
+                 "--out", str(tmp_path / "d")])
+    assert r.returncode == 0 and "no 'lang' field" not in r.stderr, r.stderr

@@ -73,4 +73,9 @@ def test_distractor_recipes_through_the_attack_runner(tmp_path, tiny_model_dir, 
                 assert (r["adv_premise"], r["adv_hypothesis"]) == distract(kind, r["premise"], r["hypothesis"], "de")
                 assert r["words_changed"] > 0
     with pytest.raises(UserError, match="--perturb premise"):
-        attack_run(clf, "de", "distractor-length", limit=1, out=tmp_path / "bad", data_dir=data_dir, progress=False)
+        attack_run(clf, "de", "distractor-length", limit=1, perturb="hypothesis", out=tmp_path / "bad",
+                   data_dir=data_dir, progress=False)
+    # without --perturb it takes its own columns (the premise, as `recipes list` says) instead of refusing
+    assert attack_run(clf, "de", "distractor-length", limit=1, out=tmp_path / "default", data_dir=data_dir,
+                      progress=False)["n"] == 1
+    assert RunDir(tmp_path / "default").manifest()["perturb"] == "premise"

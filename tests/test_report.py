@@ -338,3 +338,159 @@ def test_answer_prices_what_would_narrow_the_interval(tmp_path):
     head = build_report([root], tmp_path / "rep", sweep_config=cfg_path, n_boot=50)
     assert "What would narrow the interval" in head["answer"] and "3 more seeds (x2)" in head["answer"]
     assert "What would narrow" not in build_report([root], tmp_path / "rep2", n_boot=50)["answer"]
+
+
+def test_same_run_in_two_dirs_is_counted_once_in_every_section(tmp_path, capsys):
+    """`report resume fresh`: one run extended to a larger --limit in one dir, the original in another. Every
+    section (accuracy and the validity audit) counts it once, and a warning names the dir dropped."""
+    status = ["succeeded", "failed", "failed", "skipped"]
+    for root, n in (("resume", 4), ("fresh", 3)):
+        recs = [{"id": i, "lang": "en", "label": 0, "clean_pred": 0 if s != "skipped" else 1, "adv_pred": 1,
+                 "status": s} for i, s in zip(IDS[:n], status)]
+        write_run(tmp_path / root / "atk-A-baseline-1-charswap", {**model_manifest("A", 1e7, "baseline", 1),
+                                                                  "kind": "attack", "recipe": "charswap",
+                                                                  "lang": "en"}, recs)
+    head = build_report([tmp_path / "fresh", tmp_path / "resume"], tmp_path / "rep", n_boot=20,
+                        leave_out_chance=False)
+    md = (tmp_path / "rep" / "report.md").read_text()
+    validity = md[md.index("**validity per recipe × language**"):]
+    row = next(l for l in validity.splitlines() if l.startswith("| charswap | en |"))
+    assert row.split("|")[3:6] == [" 4 ", " 3 ", " 1 "]  # pairs, attacked, successes: not 7, 6, 2
+    dropped = str(tmp_path / "fresh" / "atk-A-baseline-1-charswap")
+    assert len(head["warnings"]) == 1 and dropped in head["warnings"][0] and "resume" in head["warnings"][0]
+    assert f"warning: duplicate run dropped: {dropped}" in md and "runs read: train 0, evaluate 0, attack 1" in md
+    acc = pd.read_csv(tmp_path / "rep" / "tables" / "accuracy.csv")
+    assert acc[(acc.condition == "charswap") & (acc.lang == "en")].n_examples.iloc[0] == 4
+    from robustxnli.cli import main
+
+    main(["report", str(tmp_path / "fresh"), str(tmp_path / "resume"), "--out", str(tmp_path / "r2"), "--n-boot",
+          "20", "--keep-chance-models"])
+    assert f"warning: duplicate run dropped: {dropped}" in capsys.readouterr().err
+
+
+def test_figures_without_data_are_left_out_with_a_note_and_no_warning(tmp_path):
+    """One size, attacks on one of two languages: no accuracy-vs-size figure (one size, no mean over languages
+    under attack), a note saying why, and no matplotlib warning; two sizes draw only the panels with data."""
+    import warnings
+
+    root = tmp_path / "runs"
+    for lang in ("en", "de"):
+        _eval(root, "A", 1e7, "baseline", 1, [1, 0, 1, 0], lang=lang)
+    _attack(root, "A", 1e7, "baseline", 1, [1, 0, 1, 0], ["failed", "skipped", "succeeded", "skipped"])
+    (tmp_path / "rep" / "figures").mkdir(parents=True)
+    (tmp_path / "rep" / "figures" / "accuracy_vs_params.png").write_bytes(b"stale")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        build_report([root], tmp_path / "rep", n_boot=20, leave_out_chance=False)
+        assert not (tmp_path / "rep" / "figures" / "accuracy_vs_params.png").exists()
+        md = (tmp_path / "rep" / "report.md").read_text()
+        assert "accuracy_vs_params.png not drawn: one model size only (A)" in md
+        assert "delta_vs_params.png not drawn" in md and "hans_subcases.png not drawn: no HANS runs" in md
+        for lang in ("en", "de"):
+            _eval(root, "B", 1e8, "baseline", 1, [1, 1, 1, 0], lang=lang)
+        _attack(root, "B", 1e8, "baseline", 1, [1, 1, 1, 0], ["failed"] * 4)
+        build_report([root], tmp_path / "rep2", n_boot=20, leave_out_chance=False)
+    assert (tmp_path / "rep2" / "figures" / "accuracy_vs_params.png").exists()
+    assert "accuracy_vs_params.png not drawn" not in (tmp_path / "rep2" / "report.md").read_text()
+
+
+def test_language_heatmap_shows_every_condition(tmp_path):
+    """No recipe is singled out: one heatmap of language x condition (clean and every recipe) per model, and the
+    caption says so."""
+    from robustxnli.report import plots
+
+    root = write_study(tmp_path / "runs", {"S": 2e7, "L": 3e8}, seeds=(1,), n=30, hans=False)
+    build_report([root], tmp_path / "rep", n_boot=20)
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "Accuracy per language: every condition (clean, each recipe and" in md and "no recipe is singled out" in md
+    assert "Per-language accuracy, condition" not in md
+    acc = pd.read_csv(tmp_path / "rep" / "tables" / "accuracy.csv")
+    assert plots.language_heatmap(acc)[:4] == b"\x89PNG"
+
+
+def test_markdown_highlights_keep_edge_whitespace_outside_markers():
+    """CommonMark does not open bold at `** and`: the space (and punctuation against a letter) goes outside."""
+    from robustxnli.audit.diff import diff_markdown
+
+    assert diff_markdown("at the market.", "at the market and false is not true.") == \
+        "at the market **and false is not true**."
+    assert diff_markdown("回到家了。", "回到家了，而且假不是真。") == "回到家了，**而且假不是真**。"
+    assert diff_markdown("a house b", "a hoose b") == "a ~~house~~**hoose** b"
+    markdown_it = pytest.importorskip("markdown_it")
+    md = markdown_it.MarkdownIt("commonmark").enable("strikethrough")
+    for old, new in [("at the market.", "at the market and false is not true."), ("उसे मिला", "उसे मिला और सत्य है"),
+                     ("回到家了。", "回到家了，而且假不是真。"), ("a b c.", "a c."), ("x *y* z", "x *q* z")]:
+        html = md.renderInline(diff_markdown(old, new))
+        assert "**" not in html and "~~" not in html and ("<strong>" in html or "<s>" in html), (new, html)
+
+
+def test_html_example_direction_comes_from_the_text_not_the_label(tmp_path):
+    """An Arabic example reads right to left: the Latin "P:"/"H′:" label must not set the direction (dir="auto"
+    would read it first), so each line's direction is taken from its text."""
+    recs = [{"id": "xnli-dev-000001", "lang": "ar", "label": 0, "clean_pred": 0, "adv_pred": 2, "status": "succeeded",
+             "premise": "لقد كنت هناك", "hypothesis": "كنت هناك", "adv_premise": "لقد كنت هناك",
+             "adv_hypothesis": "كنت هنك"}]
+    write_run(tmp_path / "runs" / "ar-charnoise", {**model_manifest("A", 1e7, "baseline", 1), "kind": "attack",
+                                                   "recipe": "charnoise", "lang": "ar"}, recs)
+    build_report([tmp_path / "runs"], tmp_path / "rep", n_boot=20, leave_out_chance=False)
+    html = (tmp_path / "rep" / "report.html").read_text()
+    assert '<div dir="rtl">P: لقد كنت هناك</div>' in html and '<div dir="rtl">H′: ' in html
+    assert not re.search(r'dir="auto">[PH]′?:', html)
+    from robustxnli.report.examples import _direction
+
+    assert _direction("I was there") == "ltr" and _direction("“لقد كنت") == "rtl" and _direction("2024") == "ltr"
+
+
+def test_own_data_language_is_named_once(tmp_path):
+    recs = [{"id": i, "lang": "en", "label": 0, "pred": 0, "correct": True, "probs": [1, 0, 0]} for i in IDS]
+    write_run(tmp_path / "runs" / "own", {**model_manifest("A", 1e7, "baseline", 1), "kind": "evaluate",
+                                          "data": {"name": "mine.jsonl", "sha256": {"mine.jsonl": "ab" * 32}}}, recs)
+    build_report([tmp_path / "runs"], tmp_path / "rep", n_boot=20, leave_out_chance=False)
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "- languages: en@mine.jsonl (English)\n" in md and "(en@mine.jsonl)" not in md
+
+
+def test_per_language_accuracy_shows_n_and_the_clean_delta_note(tmp_path):
+    """Clean accuracy from a 4-pair evaluate run beside robust accuracy from a 2-pair attack: each number shows its
+    n, and the note that clean Δ uses only the attacked ids is in report.md and report.html, not only report.json."""
+    root = tmp_path / "runs"
+    _eval(root, "A", 1e7, "baseline", 1, [1, 0, 1, 0])
+    _attack(root, "A", 1e7, "baseline", 1, [1, 0], ["failed", "skipped"])
+    head = build_report([root], tmp_path / "rep", n_boot=20, leave_out_chance=False)
+    md = (tmp_path / "rep" / "report.md").read_text()
+    table = md[md.index("**accuracy per language**"):]
+    assert "| clean | en | 50.0 (n=4) |" in table and "| charswap | en | 50.0 (n=2) |" in table
+    note = next(n for n in head["notes"] if n.startswith("clean Δ uses only the ids the attacks ran on"))
+    assert note in md and note in (tmp_path / "rep" / "report.html").read_text()
+
+
+def test_attack_runs_sharing_some_pairs_are_named_in_a_warning(tmp_path):
+    """Neither run holds all the other's pairs: both are kept, and the warning says where shared pairs count twice."""
+    for root, ids in (("a", IDS[:3]), ("b", IDS[1:])):
+        recs = [{"id": i, "lang": "en", "label": 0, "clean_pred": 0, "adv_pred": 1, "status": "failed"} for i in ids]
+        write_run(tmp_path / root / "atk", {**model_manifest("A", 1e7, "baseline", 1), "kind": "attack",
+                                            "recipe": "charswap", "lang": "en"}, recs)
+    head = build_report([tmp_path / "a", tmp_path / "b"], tmp_path / "rep", n_boot=20, leave_out_chance=False)
+    assert len(head["warnings"]) == 1 and "share 2 pairs" in head["warnings"][0]
+    acc = pd.read_csv(tmp_path / "rep" / "tables" / "accuracy.csv")
+    assert acc[(acc.condition == "charswap") & (acc.lang == "en")].n_examples.iloc[0] == 4
+
+
+def test_runs_with_other_attack_settings_are_not_duplicates(tmp_path):
+    """Two runs of one recipe on the same model and pairs but with other options (constraints off: the validity
+    audit's "before" beside "after") are two runs, not one run found twice."""
+    from robustxnli.report.load import Run, RunSet, drop_duplicate_runs
+
+    runs = []
+    for name, options in (("after", {}), ("before", {"label_preserving": False})):
+        path = tmp_path / name / "de-charnoise"
+        path.mkdir(parents=True)
+        (path / "records.jsonl").write_text('{"id": "x1", "lang": "de"}\n{"id": "x2", "lang": "de"}\n')
+        runs.append(Run(path=path, manifest={"kind": "attack", "recipe": "charnoise", "split": "dev",
+                                             "perturb": "hypothesis", "attack_seed": 0, "options": options,
+                                             "model_label": "m"}))
+    kept = drop_duplicate_runs(RunSet(runs))
+    assert len(kept.runs) == 2 and not kept.warnings
+    same = drop_duplicate_runs(RunSet([runs[0], Run(path=runs[1].path, manifest={**runs[1].manifest,
+                                                                                   "options": {}})]))
+    assert len(same.runs) == 1 and "duplicate run dropped" in same.warnings[0]

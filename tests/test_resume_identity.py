@@ -151,3 +151,57 @@ def test_train_resume_identity(tiny_model_dir, data_dir, tmp_path):
         assert res.returncode == 2, res.stdout + res.stderr
         assert "Traceback" not in res.stderr and field in res.stderr and "another --out" in res.stderr
         assert (out / "manifest.json").read_bytes() == manifest  # nothing rewritten
+
+
+PLUGIN = '''
+"""Languages: de, en"""
+from robustxnli.attacks.engine import build_attack, pair_constraints
+from robustxnli.attacks.char_noise import char_noise
+
+
+def build(ctx):
+    return build_attack(ctx, char_noise(ctx.lang, ["{family}"]), pair_constraints(ctx))
+'''
+
+
+def test_two_plugins_with_one_factory_name_do_not_share_a_run(tmp_path, tiny_model_dir, data_dir):
+    """Two plug-in files whose factories are both called `build` make runs named `build`: the second may not
+    resume (and so take over) the first one's run dir; the identity holds the file's name and a hash of its text."""
+    (tmp_path / "other").mkdir()
+    (tmp_path / "my_recipe.py").write_text(PLUGIN.format(family="swap"))
+    (tmp_path / "other" / "my_recipe.py").write_text(PLUGIN.format(family="delete"))
+    args = ["attack", "--model", str(tiny_model_dir), "--lang", "de", "--limit", "3", "--data-dir", str(data_dir),
+            "--out", str(tmp_path / "runs")]
+    first = run_cli([*args, "--recipe", str(tmp_path / "my_recipe.py") + ":build"])
+    assert first.returncode == 0, first.stderr
+    manifest = json.loads((tmp_path / "runs" / "de-build" / "manifest.json").read_text())
+    assert manifest["identity"]["recipe_source"].startswith("my_recipe.py sha256:")
+    second = run_cli([*args, "--recipe", str(tmp_path / "other" / "my_recipe.py") + ":build"])
+    assert second.returncode == 2 and "holds a different run (recipe_source:" in second.stderr, second.stderr
+    again = run_cli([*args, "--recipe", str(tmp_path / "my_recipe.py") + ":build", "--limit", "4"])
+    assert again.returncode == 0, again.stderr  # the same file extends its run
+
+
+def test_an_extended_run_records_the_command_that_reproduces_it(tmp_path, tiny_model_dir, data_dir):
+    args = ["attack", "--model", str(tiny_model_dir), "--lang", "de", "--data-dir", str(data_dir),
+            "--out", str(tmp_path / "runs")]
+    for limit in ("2", "3"):
+        assert run_cli([*args, "--limit", limit]).returncode == 0
+    manifest = json.loads((tmp_path / "runs" / "de-charnoise" / "manifest.json").read_text())
+    assert "--limit 3" in manifest["command"]
+    assert [("--limit 2" in c, "--limit 3" in c) for c in manifest["commands"]] == [(True, False), (False, True)]
+
+
+def test_manifest_says_which_stated_constraints_do_not_apply(tmp_path, tiny_model_dir, data_dir):
+    """Thai has no word-frequency list: the typo rule `recipes list` states is not checked there, and the run's
+    caveats (which the report lists) say so; switching the constraints off says so too."""
+    base = ["attack", "--model", str(tiny_model_dir), "--limit", "2", "--data-dir", str(data_dir)]
+    assert run_cli([*base, "--lang", "th,de", "--out", str(tmp_path / "a")]).returncode == 0
+    caveats = {lang: json.loads((tmp_path / "a" / f"{lang}-charnoise" / "manifest.json").read_text())["caveats"]
+               for lang in ("th", "de")}
+    assert any("th: 'a typo may not form another real word' is not checked" in c for c in caveats["th"])
+    assert not any("is not checked" in c for c in caveats["de"])
+    off = run_cli([*base, "--lang", "de", "-o", "label_preserving=false", "--out", str(tmp_path / "b")])
+    assert off.returncode == 0, off.stderr
+    caveats = json.loads((tmp_path / "b" / "de-charnoise" / "manifest.json").read_text())["caveats"]
+    assert any("label-preserving constraints switched off" in c for c in caveats)

@@ -28,7 +28,7 @@ from robustxnli.errors import UserError
 from robustxnli.offline import prepare
 from robustxnli.perclass import attack_by_class
 from robustxnli.progress import progress_bar
-from robustxnli.rundir import RunDir, truncate_torn_tail
+from robustxnli.rundir import RunDir, file_sha256, truncate_torn_tail
 from robustxnli.schema import AttackRecord, AttackSummary, Identity, clean_correct, read_records, robust_correct
 
 STATUSES = ("succeeded", "failed", "skipped")
@@ -262,11 +262,14 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     model_path, model_sha = model_fingerprint(str(model) if isinstance(model, (str, Path)) else clf.name)
     identity = Identity(kind="attack", model=model_path, model_sha256=model_sha, data_sha256={lang: lang_sha},
                         split="data" if data is not None else split, langs=[lang], limit=limit, seed=seed,
-                        recipe=rec.name, perturb=perturb, options=options).to_json()
+                        recipe=rec.name, recipe_source=plugin_fingerprint(rec.source), perturb=perturb,
+                        options=options).to_json()
     run = RunDir(run_path)
     run.check_identity(identity, overwrite)
     refuse_other_attack(run, str(attack))
-    run.write_manifest(**clf.manifest_fields(), kind="attack", lang=lang, recipe=rec.name,
+    fields = clf.manifest_fields()
+    fields["caveats"] = list(fields.get("caveats") or []) + constraint_caveats(attack, options)
+    run.write_manifest(**fields, kind="attack", lang=lang, recipe=rec.name,
                        split="data" if data is not None else split, perturb=perturb, attack_seed=seed,
                        options=options, identity=identity, status="running", limit=limit,
                        recipe_citation=rec.citation, recipe_source=rec.source, recipe_languages=list(rec.languages),
@@ -317,6 +320,27 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     run.finish(status="done", timing={"seconds": round(seconds, 3), "examples_attacked": len(todo),
                                       **{k: round(v, 3) if isinstance(v, float) else v for k, v in wrapper.items()}})
     return summary
+
+
+def constraint_caveats(attack: Any, options: dict[str, Any]) -> list[str]:
+    """What the recipe's stated constraints do not do in this run (the report lists manifests' caveats)."""
+    from robustxnli.attacks.label_preserving import LabelPreserving, unchecked
+
+    if options.get("label_preserving") is False:
+        return ["label-preserving constraints switched off (-o label_preserving=false): the recipe's stated "
+                "constraints do not apply, and successes may change the gold label"]
+    gaps = (unchecked(c.lang, c.mode) for c in attack.constraints if isinstance(c, LabelPreserving))
+    return [g for g in dict.fromkeys(gaps) if g]
+
+
+def plugin_fingerprint(source: str) -> str | None:
+    """What tells two plug-in recipes of the same name apart (None for built-ins): the file and a hash of its
+    text (``--recipe my_recipe.py:build`` and ``other/my_recipe.py:build`` are both named ``build``), else the
+    module or entry point."""
+    if source == "built-in":
+        return None
+    path = Path(source)
+    return f"{path.name} sha256:{file_sha256(path)[:16]}" if path.is_file() else source
 
 
 def refuse_other_attack(run: RunDir, attack: str) -> None:

@@ -42,9 +42,24 @@ def diff_html(old: str, new: str) -> tuple[str, str]:
 
 def diff_markdown(old: str, new: str) -> str:
     """``new`` with changes shown as ~~old~~ **new** (markdown emphasis characters escaped; ``<`` is escaped once,
-    for every report.md string, by ``report.render.to_markdown``)."""
+    for every report.md string, by ``report.render.to_markdown``). Edge whitespace goes outside the markers, and
+    edge punctuation too where it sits against a letter (CommonMark opens neither ``x** y**`` nor ``x**, y**``)."""
     def md(s: str) -> str:
         return regex.sub(r"([\\`*_~\[\]|])", r"\\\1", s)
+
+    def free(c: str) -> bool:  # markers may open after / close before: text edge, whitespace, punctuation
+        return not c or c.isspace() or bool(regex.match(r"[\p{P}\p{S}]", c))
+
+    def mark(s: str, m: str, before: str, after: str) -> str:
+        core = s.strip()
+        lead, trail = s[:len(s) - len(s.lstrip())], s[len(s.rstrip()):]
+        p = regex.match(r"[\p{P}\p{S}]*", core).group()
+        if p != core and not lead and not free(before):
+            lead, core = p, core[len(p):]
+        q = regex.search(r"[\p{P}\p{S}]*$", core).group()
+        if q != core and q and not trail and not free(after):
+            trail, core = q, core[:-len(q)]
+        return f"{md(lead)}{m}{md(core)}{m}{md(trail)}" if core else (s if m == "**" else "")
 
     a, b = tokens(old), tokens(new)
     out: list[str] = []
@@ -52,6 +67,8 @@ def diff_markdown(old: str, new: str) -> str:
         x, y = "".join(a[i1:i2]), "".join(b[j1:j2])
         if tag == "equal":
             out.append(md(y))
-        else:
-            out.append((f"~~{md(x)}~~" if x.strip() else "") + (f"**{md(y)}**" if y.strip() else y))
+            continue
+        before, after = "".join(b[:j1])[-1:], "".join(b[j2:])[:1]  # the new text around the change
+        out.append(mark(x, "~~", before, "*" if y.strip() else after)
+                   + mark(y, "**", "~" if x.strip() else before, after))
     return "".join(out)

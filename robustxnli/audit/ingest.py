@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from ..rundir import iter_records
 from .sheet import ANSWERS
 
 AUDIT = "audit.jsonl"
@@ -39,11 +40,26 @@ def _answer(value: Any, where: str, field: str) -> str | None:
     return v
 
 
+def _run(row: dict[str, Any], where: str, ids: dict[Path, set[str]]) -> Path:
+    """The row's run dir, which must exist and hold the row's id (``ids`` caches each run's record ids)."""
+    run = Path(str(row["run"]))
+    if not (run / "manifest.json").exists():
+        raise UserError(f"{where}: run directory {run} not found (moved?); fix the 'run' column")
+    if run not in ids:
+        ids[run] = {str(r.get("id")) for r in iter_records(run / "records.jsonl")}
+    if str(row["id"]) not in ids[run]:
+        raise UserError(f"{where}: id {str(row['id'])!r} is not in run {run}; fix the 'id' or the 'run' column "
+                        "(nothing was ingested)")
+    return run
+
+
 def ingest(path: str | Path) -> dict[str, int]:
     """Store every judged row in its run directory's ``audit.jsonl`` (a later judgement of the same example by the
-    same annotator replaces the earlier one). Returns counts: judged, unjudged, runs."""
+    same annotator replaces the earlier one). Any bad row refuses the whole file: nothing is stored.
+    Returns counts: judged, unjudged, runs."""
     path = Path(path)
     per_run: dict[Path, dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
+    ids: dict[Path, set[str]] = {}
     unjudged = 0
     for line, row in _rows(path):
         where = f"{path}:{line}"
@@ -55,9 +71,7 @@ def ingest(path: str | Path) -> dict[str, int]:
         if label is None:
             unjudged += 1
             continue
-        run = Path(str(row["run"]))
-        if not (run / "manifest.json").exists():
-            raise UserError(f"{where}: run directory {run} not found (moved?); fix the 'run' column")
+        run = _run(row, where, ids)
         annotator = str(row.get("annotator") or "anonymous")
         per_run[run][str(row["id"]), annotator] = {"id": str(row["id"]), "same_label": label,
                                                    "same_meaning": meaning, "annotator": annotator,

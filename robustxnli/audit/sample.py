@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -16,7 +17,7 @@ LABELS = ("entailment", "neutral", "contradiction")
 
 @dataclass(frozen=True)
 class Item:
-    item: str           # stable key: run dir name + example id
+    item: str           # key, unique per run: run dir relative to the runs' common parent + example id
     run: str            # run directory (absolute)
     id: str
     recipe: str
@@ -28,6 +29,10 @@ class Item:
     hypothesis: str
     adv_premise: str
     adv_hypothesis: str
+
+    def where(self) -> str:
+        """The run dir as shown on the sheet (relative to the common parent of the sampled runs)."""
+        return self.item[: len(self.item) - len(self.id) - 1]
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -59,13 +64,22 @@ def _name(i: int, labels: list[str] | None) -> str:
     return names[i] if 0 <= i < len(names) else str(i)
 
 
-def successes(run: Path, manifest: dict) -> list[Item]:
+def run_names(runs: list[Path]) -> dict[Path, str]:
+    """Each run dir relative to the common parent of the runs' parents: its dir name where all share one parent
+    (the old key), else e.g. ``seed1/de-charnoise`` and ``seed2/de-charnoise``; distinct for distinct runs."""
+    if not runs:
+        return {}
+    common = os.path.commonpath([str(r.parent) for r in runs])
+    return {r: Path(os.path.relpath(r, common)).as_posix() for r in runs}
+
+
+def successes(run: Path, manifest: dict, name: str | None = None) -> list[Item]:
     labels = manifest.get("labels") if isinstance(manifest.get("labels"), list) else None
     out = []
     for r in iter_records(run / "records.jsonl") if (run / "records.jsonl").exists() else []:
         if r.get("status") != "succeeded" or "adv_hypothesis" not in r:  # records without texts: nothing to show
             continue
-        out.append(Item(item=f"{run.name}/{r['id']}", run=str(run), id=str(r["id"]),
+        out.append(Item(item=f"{name or run.name}/{r['id']}", run=str(run), id=str(r["id"]),
                         recipe=str(manifest.get("recipe")), lang=str(r.get("lang") or manifest.get("lang")),
                         label=_name(int(r["label"]), labels), clean_pred=_name(int(r["clean_pred"]), labels),
                         adv_pred=_name(int(r["adv_pred"]), labels), premise=r.get("premise", ""),
@@ -77,8 +91,10 @@ def successes(run: Path, manifest: dict) -> list[Item]:
 def sample(roots: Iterable[str | Path], per_cell: int, seed: int = 0) -> dict[tuple[str, str], list[Item]]:
     """Up to ``per_cell`` successes per (recipe, language), drawn with ``random.Random(seed)`` (all where fewer)."""
     cells: dict[tuple[str, str], list[Item]] = defaultdict(list)
-    for run, manifest in attack_runs(roots):
-        for it in successes(run, manifest):
+    runs = attack_runs(roots)
+    names = run_names([run for run, _ in runs])
+    for run, manifest in runs:
+        for it in successes(run, manifest, names[run]):
             cells[it.recipe, it.lang].append(it)
     out = {}
     for key in sorted(cells):

@@ -28,7 +28,7 @@ text-decoration:line-through}ins{background:#cdeccd;text-decoration:none;font-we
 
 SCRIPT = """
 function collect(){const out=[];document.querySelectorAll('.item').forEach(d=>{const o=JSON.parse(
-d.dataset.item);for(const f of ['same_label','same_meaning']){const c=d.querySelector('input[name="'+o.item+'|'+f+
+d.dataset.item);for(const f of ['same_label','same_meaning']){const c=d.querySelector('input[data-f="'+f+
 '"]:checked');o[f]=c?c.value:null;}o.note=d.querySelector('textarea').value;o.annotator=
 document.getElementById('annotator').value;out.push(JSON.stringify(o));});return out.join('\\n')+'\\n';}
 function save(){const b=new Blob([collect()],{type:'application/json'});const a=document.createElement('a');
@@ -39,7 +39,8 @@ a.href=URL.createObjectURL(b);a.download='judgements.jsonl';a.click();}
 def _item_html(it: Item, n: int) -> str:
     e = html.escape
     rows = [f'<div class="meta">#{n} · {e(it.recipe)} · {e(it.lang)} ({e(LANG_NAMES.get(it.lang, it.lang))}) · '
-            f'{e(it.item)} · model: clean {e(it.clean_pred)} → attacked {e(it.adv_pred)}</div>']
+            f'run <b>{e(it.where())}</b> · {e(it.id)} · model: clean {e(it.clean_pred)} → attacked {e(it.adv_pred)}'
+            '</div>']
     # each column as written, and below it its perturbed version where the attack changed it
     for name, text, adv in it.columns():
         before, after = diff_html(text, adv)
@@ -48,8 +49,9 @@ def _item_html(it: Item, n: int) -> str:
             rows.append(f'<div class="t"><span class="k">perturbed {name}</span><span dir="auto">{after}</span></div>')
     rows.append(f'<div class="t"><span class="k">gold label</span><b>{e(it.label)}</b></div>')
     for field, question in QUESTIONS.items():
-        radios = "".join(f'<label><input type="radio" name="{e(it.item)}|{field}" value="{a}"> {a}</label>'
-                         for a in ANSWERS)
+        # one radio group per item and question (the key is unique per run); save() finds them by data-f
+        radios = "".join(f'<label><input type="radio" name="{e(it.item)}|{field}" data-f="{field}" value="{a}"> '
+                         f'{a}</label>' for a in ANSWERS)
         rows.append(f'<div class="q">{e(question)} {radios}</div>')
     rows.append('<textarea placeholder="note (optional)"></textarea>')
     data = e(json.dumps({k: getattr(it, k) for k in ("item", "run", "id", "recipe", "lang")}, ensure_ascii=False))

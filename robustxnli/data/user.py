@@ -293,6 +293,7 @@ def load_user_data(spec: str | dict[str, Any] | DataSpec, *, two_way: bool = Fal
                   name.split(".")[0])
     parsed: list[tuple[str, dict[str, Any], str]] = []
     skipped: list[str] = []
+    assumed = 0  # rows that took the default language because they have no 'lang' field and no --lang was given
     seen: dict[str, str] = {}
     for i, (where, raw) in enumerate(raw_rows):
         row = _rename(raw, spec.columns)
@@ -301,6 +302,7 @@ def load_user_data(spec: str | dict[str, Any] | DataSpec, *, two_way: bool = Fal
             try:
                 row_lang = parse_lang_code(row["lang"], "field 'lang'") if row.get("lang") not in (None, "") \
                     else default_lang
+                assumed += row.get("lang") in (None, "") and spec.lang is None
             except UserError as err:
                 problem = str(err)
         if problem is None:
@@ -320,6 +322,9 @@ def load_user_data(spec: str | dict[str, Any] | DataSpec, *, two_way: bool = Fal
     if not parsed:
         raise DataError(f"{where_prefix}: no valid rows" + (f" ({len(skipped)} skipped; first: {skipped[0]})"
                                                            if skipped else ""))
+    if assumed:  # language-specific recipes would otherwise attack, say, German text with English lexicons
+        print(f"note: {where_prefix}: {assumed} row(s) have no 'lang' field and no --lang was given: treated as "
+              "English (en); pass --lang CODE (or add a 'lang' column) if they are not", file=sys.stderr)
     is_two_way = two_way or any(label == "non-entailment" for _, _, label in parsed)
     examples, extra = [], {}
     for ex_id, row, label in parsed:

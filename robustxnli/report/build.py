@@ -18,7 +18,7 @@ from .contrast import contrast_frame, contrast_section
 from .examples import attack_sections
 from .labels import model_label, regime_name, short_labels
 from .narrow import narrowing_options
-from .load import CLEAN, example_frame, find_runs, hans_frame, provenance, size_table
+from .load import CLEAN, drop_duplicate_runs, example_frame, find_runs, hans_frame, provenance, size_table
 from .render import Section, fmt_delta, fmt_params, fmt_pct, json_safe, to_html, to_markdown
 from .stats import ADVERSARIAL, ALL_LANGS, accuracy_table, add_pooled_adversarial, conditions_of, hans_table, \
     stilts_analysis
@@ -42,7 +42,7 @@ def build_report(run_dirs: Sequence[str | Path], out: str | Path, sweep_config: 
         cfg = load_config(sweep_config)
         sweep_hash = cfg.sweep_hash
         expected = {"langs": list(cfg.langs), "regimes": list(cfg.regimes)}
-    runset = find_runs(run_dirs, sweep_hash)
+    runset = drop_duplicate_runs(find_runs(run_dirs, sweep_hash))  # one dedup rule for every section
     ex = add_pooled_adversarial(example_frame(runset))
     hans = hans_frame(runset)
     sizes = size_table(ex, hans)
@@ -78,11 +78,13 @@ def build_report(run_dirs: Sequence[str | Path], out: str | Path, sweep_config: 
         df.to_csv(out / "tables" / f"{name}.csv", index=False)
         df.to_parquet(out / "tables" / f"{name}.parquet", index=False)
 
-    figures = _figures(_relabel(acc, labels), stilts, _relabel(hans_s, labels), conditions)  # short labels
+    figures, not_drawn = _figures(_relabel(acc, labels), stilts, _relabel(hans_s, labels))  # short labels
     for _, name, png in figures:
         (out / "figures" / name).write_bytes(png)
+    for name, _ in not_drawn:  # a figure from an earlier report into this --out would no longer match
+        (out / "figures" / name).unlink(missing_ok=True)
     sections = _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, prov, figures, n_boot,
-                         command, labels, evidence)
+                         command, labels, evidence, not_drawn)
     evidence_sec, diagnostics_sec = _class_sections(preds, evidence, sizes, regimes, conditions, labels)
     sections[2:2] = evidence_sec  # right after Study: which models the answer rests on
     at = next((i + 1 for i, x in enumerate(sections) if x.title == "Accuracy"), len(sections))
@@ -97,7 +99,8 @@ def build_report(run_dirs: Sequence[str | Path], out: str | Path, sweep_config: 
     headline = {"question": QUESTION, "answer": answer, "created": now_iso(), "runs": prov["n_runs"],
                 "sizes": list(sizes["size"]), "regimes": regimes, "conditions": conditions, "langs": langs,
                 "slopes": stilts.slopes.to_dict("records") if stilts else [], "notes": stilts.notes if stilts else [],
-                "verdict": answer_obj.verdict, "left_out": evidence[evidence.left_out != ""].to_dict("records")}
+                "verdict": answer_obj.verdict, "left_out": evidence[evidence.left_out != ""].to_dict("records"),
+                "warnings": runset.warnings}
     atomic_write_json(out / "report.json", json_safe(headline))
     return headline
 
@@ -118,21 +121,28 @@ def _ordered(values: set, first: Sequence[str]) -> list[str]:
     return [v for v in first if v in values] + sorted(values - set(first))
 
 
-def _figures(acc, stilts, hans_s, conditions) -> list[tuple[str, str, bytes]]:
-    figs: list[tuple[str, str, bytes | None]] = []
-    if not acc.empty:
-        figs.append(("Accuracy vs size, mean over languages (error bars: std over seeds); one panel per condition, "
-                     "one line per regime", "accuracy_vs_params.png", plots.accuracy_vs_params(acc)))
-    if stilts is not None and not stilts.delta.empty:
-        figs.append(("STILTs benefit Δ vs size, clean vs adversarial (95% bootstrap CIs; lines: OLS on log10 "
-                     "non-embedding parameters)", "delta_vs_params.png", plots.delta_vs_params(stilts.delta,
-                                                                                              stilts.slopes)))
-    if not acc.empty:
-        cond = ADVERSARIAL if ADVERSARIAL in conditions else conditions[-1]
-        figs.append((f"Per-language accuracy, condition {cond}", "heatmap_lang.png",
-                     plots.language_heatmap(acc, cond)))
-    figs.append(("HANS-style two-way accuracy per subcase", "hans_subcases.png", plots.hans_bars(hans_s)))
-    return [(c, n, p) for c, n, p in figs if p is not None]
+def _figures(acc, stilts, hans_s) -> tuple[list[tuple[str, str, bytes]], list[tuple[str, str]]]:
+    """The figures that have something to show, and (file name, why) for each one left out."""
+    has_delta = stilts is not None and not stilts.delta.empty
+    figs = [
+        ("Accuracy vs size, mean over languages (error bars: std over seeds); one panel per condition with data, "
+         "one line per regime", "accuracy_vs_params.png",
+         plots.accuracy_vs_params(acc), plots.accuracy_vs_params_gap(acc)),
+        ("STILTs benefit Δ vs size, clean vs adversarial (95% bootstrap CIs; lines: OLS on log10 non-embedding "
+         "parameters)", "delta_vs_params.png", plots.delta_vs_params(stilts.delta, stilts.slopes) if has_delta
+         else None, "no STILTs benefit Δ (it needs baseline and intermediate-task runs of the same size)"),
+        ("Accuracy per language: every condition (clean, each recipe and, where present, the pooled adversarial "
+         "condition), one panel per model, so no recipe is singled out", "heatmap_lang.png",
+         plots.language_heatmap(acc), "no accuracy per language"),
+        ("HANS-style two-way accuracy per subcase", "hans_subcases.png", plots.hans_bars(hans_s), "no HANS runs")]
+    drawn = [(c, n, p) for c, n, p, _ in figs if p is not None]
+    return drawn, [(n, why) for _, n, p, why in figs if p is None]
+
+
+def _lang_label(lang: str) -> str:
+    """"de (German)"; own data "en@mine.jsonl (English)"; a code without a name alone."""
+    name = LANG_NAMES.get(lang.partition("@")[0])
+    return f"{lang} ({name})" if name else lang
 
 
 def _label_of(key: str, labels: dict[str, str]) -> str:
@@ -154,7 +164,8 @@ def _pivot(df: pd.DataFrame, index: list[str], columns: str, cell) -> pd.DataFra
 
 
 def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, prov, figures, n_boot,
-              command, labels: dict[str, str] | None = None, evidence: pd.DataFrame | None = None) -> list[Section]:
+              command, labels: dict[str, str] | None = None, evidence: pd.DataFrame | None = None,
+              not_drawn: list[tuple[str, str]] | None = None) -> list[Section]:
     labels = labels or {}
     sec: list[Section] = [Section("Answer", [f"Question: {QUESTION}", answer])]
     adv = ADVERSARIAL if ADVERSARIAL in conditions else (conditions[-1] if conditions else CLEAN)
@@ -165,7 +176,7 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
         f"conditions: {', '.join(conditions)}" + (f" ({ADVERSARIAL} = per example, mean robust correctness over "
                                                   "every recipe, on examples attacked by all)" if ADVERSARIAL in
                                                   conditions else ""),
-        f"languages: {', '.join(f'{l} ({LANG_NAMES.get(l, l)})' for l in langs)}",
+        f"languages: {', '.join(_lang_label(l) for l in langs)}",
         "runs read: " + ", ".join(f"{k} {v}" for k, v in prov["n_runs"].items()),
         *[f"training of {_label_of(key, labels)}: {'; '.join(choices)}" for key, choices in
           prov.get("training", {}).items()],
@@ -173,6 +184,7 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
     if prov["skipped"]:
         overview.bullets.append(f"{len(prov['skipped'])} run dir(s) ignored (not done): " + "; ".join(
             f"{p} ({why})" for p, why in prov["skipped"][:10]))
+    overview.bullets += [f"warning: {w}" for w in prov.get("warnings", [])]
     sec.append(overview)
 
     if stilts is not None:
@@ -220,10 +232,11 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
         asr = _pivot(att, ["size", "regime"], "condition",
                      lambda r: fmt_pct(r.attack_success_rate, r.attack_success_rate_std) + seeds_note(r))
         per_lang = _pivot(acc[acc.lang != ALL_LANGS].assign(col=lambda x: x["size"] + " / " + x.regime),
-                          ["condition", "lang"], "col",
-                          lambda r: fmt_pct(r.accuracy, r.accuracy_std) + seeds_note(r))
+                          ["condition", "lang"], "col", lambda r: fmt_pct(r.accuracy, r.accuracy_std)
+                          + (f" (n={r.n_examples})" if r.n_seeds else "") + seeds_note(r))
         missing = acc[(acc.lang != ALL_LANGS) & (acc.n_seeds == 0)]
-        bullets = []
+        shown = stilts is not None and not stilts.slopes.empty  # else the Δ notes have no section of their own
+        bullets = list(stilts.notes) if stilts is not None and not shown else []
         if len(missing):
             cells = [f"{r.size}/{r.regime}/{r.condition}/{r.lang}" for r in missing.itertuples()]
             bullets.append(f"{len(missing)} of {int((acc.lang != ALL_LANGS).sum())} cells have no runs (shown as —): "
@@ -231,7 +244,9 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
         sec.append(Section("Accuracy", [
             "Clean accuracy (clean) and robust accuracy (per attack recipe: clean-correct and the attack failed), "
             "% mean ± std over seeds, over all languages (— when a language or run is missing: never averaged "
-            "over what is missing)."],
+            "over what is missing). Per language, n = the (example, seed) pairs behind each number: clean "
+            "accuracy uses every clean prediction (evaluate runs included), so it can rest on more examples than "
+            "the robust accuracy beside it."],
             tables=[("accuracy, mean over languages", tab), ("attack success rate, mean over languages", asr),
                     ("accuracy per language", per_lang)], bullets=bullets))
     if not hans_h.empty:
@@ -241,8 +256,8 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
             "Two-way accuracy (neutral and contradiction count as non-entailment; McCoy et al. 2019), % mean ± "
             "std over seeds."], tables=[("per heuristic", tab)]))
     rest = [f for f in figures if f[1] != "delta_vs_params.png"]
-    if rest:
-        sec.append(Section("Figures", figures=rest))
+    if rest or not_drawn:
+        sec.append(Section("Figures", figures=rest, bullets=[f"{n} not drawn: {why}" for n, why in not_drawn or []]))
     caveats = [f"{c} ({n} run(s))" for c, n in sorted(prov["caveats"].items())] or ["none recorded in manifests"]
     sec.append(Section("Data caveats", bullets=caveats))
     if prov.get("own_data"):

@@ -17,8 +17,9 @@ def register(app: typer.Typer) -> None:
                                                                "sweep config's."),
         n_boot: int = typer.Option(1000, help="Bootstrap resamples for the confidence intervals."),
         seed: int = typer.Option(0, help="Bootstrap random seed."),
-        keep_chance_models: bool = typer.Option(False, help="Keep models at chance level or predicting one class "
-                                                "≥ 80% of the time in Δ and the slope (they are left out by default)."),
+        keep_chance_models: bool = typer.Option(False, "--keep-chance-models", help="Keep models at chance level or "
+                                                "predicting one class ≥ 80% of the time in Δ and the slope (they "
+                                                "are left out by default)."),
     ) -> None:
         """Clean/robust accuracy, STILTs benefit Δ, its amplification with size (with bootstrap CIs), HANS."""
         from .. import validate
@@ -38,5 +39,7 @@ def register(app: typer.Typer) -> None:
 
         headline = build_report(runs, out, sweep_config, n_boot, seed, command=COMMAND,
                                 leave_out_chance=not keep_chance_models)
+        for warning in headline.get("warnings", []):
+            typer.echo(f"warning: {warning}", err=True)
         typer.echo(headline["answer"])
         typer.echo(f"report: {out}/report.html  (also report.md, tables/*.csv|parquet, figures/*.png)")

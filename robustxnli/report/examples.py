@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import random
+import unicodedata
 from collections import defaultdict
 
 from ..audit.diff import diff_html, diff_markdown
@@ -18,15 +19,25 @@ CSS = ("<style>.ex{border:1px solid #ddd;border-radius:5px;padding:5px 9px;margi
        "font-weight:600}</style>")
 
 
+def _direction(text: str) -> str:
+    """What dir="auto" would pick from the text alone (its first strong character), not from the Latin label
+    "P:" written before it: "rtl" for Arabic, Hebrew, ..., else "ltr"."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL", "L"):
+            return "ltr" if kind == "L" else "rtl"
+    return "ltr"
+
+
 def _example_html(it: Item) -> str:
     e = html.escape
     rows = []
     for name, text, adv in it.columns():
         tag = name[0].upper()  # P, H
         old, new = diff_html(text, adv)
-        rows.append(f'<div dir="auto">{tag}: {old}</div>')
+        rows.append(f'<div dir="{_direction(text)}">{tag}: {old}</div>')
         if adv != text:  # the perturbed column below its original
-            rows.append(f'<div dir="auto">{tag}′: {new}</div>')
+            rows.append(f'<div dir="{_direction(adv)}">{tag}′: {new}</div>')
     return (f'<div class="ex"><div class="m">{e(it.recipe)} · {e(it.lang)} · {e(it.id)} · gold <b>{e(it.label)}'
             f"</b> · clean {e(it.clean_pred)} → adversarial {e(it.adv_pred)}</div>" + "".join(rows) + "</div>")
 

@@ -6,6 +6,7 @@ works on any mix of runs: local, from a cluster, partial sweeps.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UserError
-from ..rundir import MANIFEST, RECORDS, read_json
+from ..rundir import MANIFEST, RECORDS, iter_records, read_json
 from ..schema import check_manifest, clean_correct, read_records, robust_correct
 
 CLEAN = "clean"
@@ -36,6 +37,7 @@ class Run:
 class RunSet:
     runs: list[Run]
     skipped: list[tuple[Path, str]] = field(default_factory=list)  # (dir, why): not done, unreadable
+    warnings: list[str] = field(default_factory=list)  # e.g. the same run found in two dirs
 
     def of_kind(self, kind: str) -> list[Run]:
         return [r for r in self.runs if r.kind == kind]
@@ -78,6 +80,52 @@ def find_runs(roots: Iterable[str | Path], sweep_hash: str | None = None) -> Run
         raise UserError(f"no finished run (manifest.json with status \"done\") under "
                         f"{', '.join(map(str, roots))}{why}")
     return RunSet(runs, skipped)
+
+
+def drop_duplicate_runs(runset: RunSet) -> RunSet:
+    """The accuracy tables' rule for the whole report: each model x condition x lang x id pair is counted once.
+
+    A run whose pairs are all held by a larger run of the same kind, model, recipe and data (the same run in two
+    dirs, e.g. one extended by a larger --limit) is dropped from every section, with a warning naming both.
+    Attack runs that share only some pairs are both kept (the tables count a shared pair once, the validity table
+    twice) and named in a warning."""
+    cells = [_run_cell(r) for r in runset.runs]
+    shared = {c for c, n in Counter(cells).items() if n > 1}  # only these runs' records are read here
+    pairs = {id(r): _pair_keys(r) if c in shared else frozenset() for r, c in zip(runset.runs, cells)}
+    kept: list[Run] = []
+    warnings: list[str] = []
+    for run in sorted(runset.runs, key=lambda r: -len(pairs[id(r)])):  # stable: ties keep the first found
+        mine = pairs[id(run)]
+        same = [k for k in kept if mine and _run_cell(k) == _run_cell(run)]
+        holder = next((k for k in same if mine <= pairs[id(k)]), None)
+        if holder is not None:
+            judged = " (its audit judgements are not read)" if (run.path / "audit.jsonl").exists() else ""
+            warnings.append(f"duplicate run dropped: {run.path} holds the same {run.kind} run as {holder.path} "
+                            f"(its {len(mine)} pairs are among that run's {len(pairs[id(holder)])}){judged}")
+            continue
+        warnings += [f"runs {k.path} and {run.path} share {len(mine & pairs[id(k)])} pairs: tables count each once, "
+                     "the validity table counts them in both" for k in same
+                     if run.kind == "attack" and mine & pairs[id(k)]]
+        kept.append(run)
+    keep = {id(r) for r in kept}
+    return RunSet([r for r in runset.runs if id(r) in keep], runset.skipped, runset.warnings + warnings)
+
+
+def _run_cell(run: Run) -> tuple:
+    """What two runs must share to be the same run: kind, model, recipe, data set and split, and the attack's
+    settings (a "before" run with ``-o label_preserving=false`` beside the default one is another run)."""
+    import json
+
+    f, m = model_fields(run.manifest), run.manifest
+    return (run.kind, f["size"], f["regime"], f["seed"], m.get("recipe"), own_data_tag(m), m.get("split"),
+            m.get("perturb"), m.get("attack_seed"), json.dumps(m.get("options") or {}, sort_keys=True, default=str))
+
+
+def _pair_keys(run: Run) -> frozenset[tuple[str, str]]:
+    """(lang, id) of every record; empty for runs without records (train)."""
+    if run.kind not in ("evaluate", "attack", "hans", "contrast"):
+        return frozenset()
+    return frozenset((str(r.get("lang")), str(r.get("id"))) for r in iter_records(run.path / RECORDS))
 
 
 def model_fields(m: dict[str, Any]) -> dict[str, Any]:
@@ -242,6 +290,7 @@ def provenance(runset: RunSet) -> dict[str, Any]:
         "n_runs": {k: len(runset.of_kind(k)) for k in ("train", "evaluate", "attack", "hans", "contrast")
                    if k != "contrast" or runset.of_kind(k)},
         "skipped": [(str(p), why) for p, why in runset.skipped],
+        "warnings": list(runset.warnings),
     }
 
 

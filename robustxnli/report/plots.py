@@ -26,13 +26,32 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def accuracy_vs_params(acc: pd.DataFrame) -> bytes | None:
-    """Accuracy (mean over languages, ± std over seeds) vs parameters, one panel per condition, a line per regime."""
-    a = acc[(acc.lang == ALL_LANGS) & acc.accuracy.notna() & (acc[X_AXIS] > 0)]
+def _size_points(acc: pd.DataFrame) -> pd.DataFrame:
+    return acc[(acc.lang == ALL_LANGS) & acc.accuracy.notna() & (acc[X_AXIS] > 0)] if not acc.empty else acc
+
+
+def accuracy_vs_params_gap(acc: pd.DataFrame) -> str:
+    """Why accuracy vs size is not drawn ("" when it is): it needs mean-over-language accuracy for 2+ sizes."""
+    a = _size_points(acc)
+    if acc.empty or not (acc[X_AXIS] > 0).any():
+        return "no model has a parameter count in its manifests"
     if a.empty:
+        return ("no condition was run on every language, and the mean over languages is never taken over what is "
+                "missing (see the accuracy per language)")
+    if a["size"].nunique() < 2:
+        return f"one model size only ({a['size'].iloc[0]}): no trend to draw (see the accuracy tables)"
+    return ""
+
+
+def accuracy_vs_params(acc: pd.DataFrame) -> bytes | None:
+    """Accuracy (mean over languages, ± std over seeds) vs parameters, one panel per condition with data, a line
+    per regime; None when :func:`accuracy_vs_params_gap` says why not."""
+    if accuracy_vs_params_gap(acc):
         return None
-    conds = list(dict.fromkeys(acc.condition))
-    fig, axes = plt.subplots(1, len(conds), figsize=(4.2 * len(conds), 3.4), sharey=True, squeeze=False)
+    a = _size_points(acc)
+    conds = [c for c in dict.fromkeys(acc.condition) if (a.condition == c).any()]
+    fig, axes = plt.subplots(1, len(conds), figsize=(4.2 * len(conds), 3.4), sharex=True, sharey=True,
+                             squeeze=False)
     for ax, cond in zip(axes[0], conds):
         for regime, g in a[a.condition == cond].groupby("regime", sort=False):
             g = g.sort_values(X_AXIS)
@@ -43,7 +62,8 @@ def accuracy_vs_params(acc: pd.DataFrame) -> bytes | None:
         ax.set_xlabel(X_LABEL, fontsize=8)
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("accuracy, mean over languages (%)")
-    axes[0][-1].legend(fontsize=8, title="regime")
+    fullest = max(axes[0], key=lambda ax: len(ax.get_legend_handles_labels()[0]))  # the panel with every regime
+    fullest.legend(fontsize=8, title="regime")
     return _png(fig)
 
 
@@ -82,29 +102,36 @@ def delta_vs_params(delta: pd.DataFrame, slopes: pd.DataFrame) -> bytes | None:
     return _png(fig)
 
 
-def language_heatmap(acc: pd.DataFrame, condition: str) -> bytes | None:
-    """Accuracy per language (rows) x size/regime (columns); missing cells grey with an em dash."""
-    a = acc[(acc.condition == condition)]
+def language_heatmap(acc: pd.DataFrame) -> bytes | None:
+    """Accuracy per language (rows) x condition (columns: clean, every recipe, the pooled adversarial), one panel
+    per model (size / regime) with data: no recipe is singled out. Missing cells grey with an em dash."""
+    a = acc[(acc.lang != ALL_LANGS)] if not acc.empty else acc
     if a.empty or a.accuracy.notna().sum() == 0:
         return None
-    a = a.assign(col=a["size"] + "\n" + a.regime)
-    cols = list(dict.fromkeys(a.col))
-    langs = list(dict.fromkeys(a.lang))
-    m = a.pivot_table(index="lang", columns="col", values="accuracy", aggfunc="first", dropna=False)
-    m = m.reindex(index=langs, columns=cols) * 100
-    fig, ax = plt.subplots(figsize=(1.3 + 1.25 * len(cols), 0.9 + 0.34 * len(langs)))
+    conds, langs = list(dict.fromkeys(a.condition)), list(dict.fromkeys(a.lang))
+    models = [k for k, g in a.groupby(["size", "regime"], sort=False) if g.accuracy.notna().any()]
+    ncol = min(3, len(models))
+    nrow = -(-len(models) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(ncol * (1.6 + 0.5 * len(conds)), nrow * (1.4 + 0.3 * len(langs))),
+                             squeeze=False, layout="constrained")
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad="#dddddd")
-    im = ax.imshow(np.ma.masked_invalid(m.to_numpy(float)), cmap=cmap, aspect="auto")
-    for i in range(m.shape[0]):
-        for j in range(m.shape[1]):
-            v = m.iat[i, j]
-            ax.text(j, i, "—" if not np.isfinite(v) else f"{v:.1f}", ha="center", va="center", fontsize=7,
-                    color="k" if not np.isfinite(v) or v > np.nanmean(m.to_numpy(float)) else "w")
-    ax.set_xticks(range(len(cols)), cols, fontsize=7)
-    ax.set_yticks(range(len(langs)), langs, fontsize=8)
-    title = "clean accuracy" if condition == CLEAN else f"robust accuracy ({condition})"
-    ax.set_title(f"{title} per language, % (grey — = missing)", fontsize=10)
-    fig.colorbar(im, ax=ax, fraction=0.03)
+    for ax, (size, regime) in zip(axes.flat, models):
+        g = a[(a["size"] == size) & (a.regime == regime)]
+        m = g.pivot_table(index="lang", columns="condition", values="accuracy", aggfunc="first", dropna=False)
+        m = m.reindex(index=langs, columns=conds) * 100
+        im = ax.imshow(np.ma.masked_invalid(m.to_numpy(float)), cmap=cmap, vmin=0, vmax=100, aspect="auto")
+        for i in range(m.shape[0]):
+            for j in range(m.shape[1]):
+                v = m.iat[i, j]
+                ax.text(j, i, "—" if not np.isfinite(v) else f"{v:.1f}", ha="center", va="center", fontsize=7,
+                        color="k" if not np.isfinite(v) or v > 55 else "w")
+        ax.set_xticks(range(len(conds)), conds, fontsize=7, rotation=40, ha="right")
+        ax.set_yticks(range(len(langs)), langs, fontsize=8)
+        ax.set_title(f"{size} / {regime}", fontsize=9)
+    for ax in axes.flat[len(models):]:
+        ax.axis("off")
+    fig.suptitle("accuracy per language and condition, % (clean; robust per recipe; grey — = not run)", fontsize=10)
+    fig.colorbar(im, ax=axes, shrink=0.8)
     return _png(fig)
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..errors import UserError
-from ..rundir import MANIFEST, RunDir, read_json
+from ..rundir import MANIFEST, RunDir, end_status, read_json
 from .config import current_function
 from .plan import Cell
 
@@ -65,7 +65,7 @@ def run_cell(cell: Cell, sweep: dict[str, Any] | None = None) -> str:
     try:
         resolve_fn(cell.fn)(out=cell.out, **kwargs)
     except BaseException as err:
-        run.write_manifest(status=FAILED, error=f"{type(err).__name__}: {err}",
+        run.write_manifest(status=end_status(err), error=f"{type(err).__name__}: {err}",
                            traceback=traceback.format_exc()[-4000:])
         raise
     if run.manifest().get("status") == FAILED:

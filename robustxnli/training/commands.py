@@ -44,8 +44,8 @@ def register(app: typer.Typer) -> None:
                                                          help="Freeze the embedding matrices (Trainer)."),
         freeze_layers: Optional[int] = typer.Option(None, help="Freeze the first K encoder layers (Trainer)."),
         save_steps: Optional[int] = typer.Option(None, help="Checkpoint every N optimiser steps (Trainer) [100]."),
-        bf16: bool = typer.Option(False, help="bf16 mixed precision (Trainer, GPU)."),
-        fp16: bool = typer.Option(False, help="fp16 mixed precision (Trainer, GPU)."),
+        bf16: bool = typer.Option(False, "--bf16", help="bf16 mixed precision (Trainer, GPU)."),
+        fp16: bool = typer.Option(False, "--fp16", help="fp16 mixed precision (Trainer, GPU)."),
         data_dir: Optional[Path] = typer.Option(None, envvar="ROBUSTXNLI_DATA", help="Data directory (pack layout)."),
     ) -> None:
         """Train: pretrained encoder -> optional intermediate task -> MNLI; writes OUT/model (safetensors) + manifest."""
