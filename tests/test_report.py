@@ -262,6 +262,7 @@ def test_constant_predictor_is_left_out_of_delta_and_slope(tmp_path):
     body = md.split("## Exact commands")[0]  # the command log quotes the manifests verbatim
     assert body.count("(L3 of 12, depth-truncated, 4-bit dequantised)") == 1
     assert "## Per-class diagnostics" in md and "clean →N" in md and "charswap →E" in md
+    assert "| clean n |" in md and "| charswap n |" in md  # each condition says how many examples it rests on
     assert "predicts entailment for 100% of inputs (clean, charswap, wordswap)" in md
     # attacks per gold class: the constant model is never wrong on entailment, always wrong (skipped) otherwise
     sec = md[md.index(f"**e5-small L3 · baseline: attacks per gold class**"):]

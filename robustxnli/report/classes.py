@@ -80,6 +80,7 @@ def usable_examples(ex: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
 
 def confusion_table(preds: pd.DataFrame, size: str, regime: str, conditions: list[str]) -> pd.DataFrame:
     """One row per gold class (+ a row with the share of all predictions); for each condition, columns
+    ``<condition> n`` (the examples behind the row: attacks run on fewer pairs than the clean evaluation) and
     ``<condition> →E/→N/→C``: % of that gold class predicted as each class. Pooled over seeds and languages."""
     g = preds[(preds["size"] == size) & (preds.regime == regime)]
     short = [name[0].upper() for name in NLI_LABELS]
@@ -90,17 +91,16 @@ def confusion_table(preds: pd.DataFrame, size: str, regime: str, conditions: lis
             continue
         for i in range(len(NLI_LABELS)):
             gg = c[c.label == i]
-            rows[i].setdefault("n", len(gg))
+            rows[i][f"{cond} n"] = len(gg)
             for j, sj in enumerate(short):
                 rows[i][f"{cond} →{sj}"] = f"{100 * (gg.pred == j).mean():.1f}" if len(gg) else "—"
         share = c.pred.value_counts(normalize=True)
         for j, sj in enumerate(short):
             rows[-1][f"{cond} →{sj}"] = f"{100 * share.get(j, 0.0):.1f}"
-        rows[-1].setdefault("n", len(c))
+        rows[-1][f"{cond} n"] = len(c)
     if len(rows[-1]) == 1:
         return pd.DataFrame()
-    df = pd.DataFrame(rows)
-    return df[["gold", "n"] + [c for c in df.columns if c not in ("gold", "n")]]
+    return pd.DataFrame(rows)
 
 
 def collapsed_models(preds: pd.DataFrame) -> pd.DataFrame:
