@@ -178,7 +178,12 @@ class RunDir:
                 raise UserError(f"{self.path} holds records.jsonl but no manifest.json: not a run this command can "
                                 "resume; pass --overwrite to start over there, or choose another --out")
             return identity
-        before = self.manifest().get("identity")
+        manifest = self.manifest()
+        there = manifest.get("kind")
+        if there and identity.get("kind") and there != identity["kind"]:  # e.g. evaluate --out a training run
+            raise UserError(f"{self.path} holds a different run (kind: {there!r} there, {identity['kind']!r} now); "
+                            "choose another --out, or delete that directory to start over")
+        before = manifest.get("identity")
         if before is None:
             if self.records_path.exists() and self.records_path.stat().st_size:
                 raise UserError(f"{self.path} holds a run from an older robustxnli (no identity in its manifest); "

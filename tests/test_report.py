@@ -154,6 +154,8 @@ def test_html_is_self_contained(tmp_path):
     assert "synthetic --size S --regime baseline --seed 1" in html  # exact commands
     assert "robustxnli report runs --out rep" in html and "python:" in html  # this command, versions
     assert (tmp_path / "rep" / "tables" / "slopes.parquet").exists()
+    hans = html[html.index("HANS-style challenge sets"):]
+    assert re.search(r"\(n=\d+×1\)", hans)  # each HANS cell says how many examples and seeds it rests on
 
 
 def test_cannot_decide_cases(tmp_path):
@@ -495,3 +497,22 @@ def test_runs_with_other_attack_settings_are_not_duplicates(tmp_path):
     same = drop_duplicate_runs(RunSet([runs[0], Run(path=runs[1].path, manifest={**runs[1].manifest,
                                                                                    "options": {}})]))
     assert len(same.runs) == 1 and "duplicate run dropped" in same.warnings[0]
+    # the same label but other weights (a 15-step model beside the trained one): two models, nothing dropped
+    other = [Run(path=r.path, manifest={**r.manifest, "options": {}, "identity": {"model_sha256": sha}})
+             for r, sha in zip(runs, ("9f4d", "cae9"))]
+    kept = drop_duplicate_runs(RunSet(other))
+    assert len(kept.runs) == 2 and "runs of 2 different models share the label m" in kept.warnings[0]
+
+
+def test_training_line_says_when_a_phase_was_capped_by_steps():
+    """A sweep with target_max_steps: 15 trained 481 pairs, not "800 pairs x 2.0 ep"."""
+    from robustxnli.report.load import training_choices
+
+    m = {"intermediate": "anli", "target": "mnli",
+         "config": {"preset": "cpu", "intermediate_limit": 200, "intermediate_epochs": 1.0, "target_limit": 800,
+                    "target_epochs": 2.0, "target_max_steps": 15, "lr": 1e-4, "batch_size": 32},
+         "phase2_facts": {"examples": 200, "steps": 7, "examples_seen": 200},
+         "phase3_facts": {"examples": 800, "steps": 15, "examples_seen": 481}}
+    line = training_choices(m)
+    assert "anli 200 pairs x 1.0 ep" in line and "mnli 800 pairs, capped at 15 steps (481 pairs seen)" in line
+    assert "2.0 ep" not in line

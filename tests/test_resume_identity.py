@@ -205,3 +205,15 @@ def test_manifest_says_which_stated_constraints_do_not_apply(tmp_path, tiny_mode
     assert off.returncode == 0, off.stderr
     caveats = json.loads((tmp_path / "b" / "de-charnoise" / "manifest.json").read_text())["caveats"]
     assert any("label-preserving constraints switched off" in c for c in caveats)
+
+
+def test_evaluate_refuses_a_directory_holding_another_kind_of_run(tmp_path, tiny_model_dir, data_dir):
+    """evaluate --out a training run's directory once replaced its manifest (config, caveats, phase facts lost)."""
+    run = tmp_path / "t_base"
+    run.mkdir()
+    manifest = {"kind": "train", "status": "done", "schema": 1, "config": {"target": "mnli"}}
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    r = run_cli(["evaluate", "--model", str(tiny_model_dir), "--lang", "de", "--limit", "2", "--data-dir",
+                 str(data_dir), "--out", str(run)])
+    assert r.returncode == 2 and "holds a different run (kind: 'train' there, 'evaluate' now)" in r.stderr, r.stderr
+    assert json.loads((run / "manifest.json").read_text()) == manifest

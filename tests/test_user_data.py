@@ -130,6 +130,13 @@ def test_evaluate_own_data_cli(tiny_model_dir, tmp_path):
     assert list(manifest["data"]["sha256"].values())[0] == list(manifest["data_sha256"].values())[0]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["n"] == {"quy": 12, "en": 12}
+    # recall and prediction shares per class, as for XNLI (the table printed them blank before)
+    quy = [r for r in records if r["lang"] == "quy"]
+    assert summary["per_class"]["quy"]["n"] == 12 and set(summary["per_class"]) == {"quy", "en", "all"}
+    assert summary["per_class"]["quy"]["confusion"][0][0] == sum(r["label"] == r["pred"] == 0 for r in quy)
+    one = cli("evaluate", "--model", str(tiny_model_dir), "--data", str(QUY), "--lang", "quy", "--out",
+              str(tmp_path / "ev1"))
+    assert "24 pair(s), 12 of them in quy" in one.stdout, one.stdout  # what the numbers rest on
     for r in records:
         assert r["correct"] == (r["pred"] == r["label"]) and r["pred"] == int(np.argmax(r["probs"]))
 

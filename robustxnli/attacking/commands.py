@@ -111,7 +111,7 @@ def register(app: typer.Typer) -> None:
                 typer.secho(f"note: {code} is not an XNLI language: {rec.name} runs script-generic (no keyboard "
                             f"layout or stopword list for {code})", fg=typer.colors.YELLOW, err=True)
         if own is not None:
-            typer.echo(own.describe())
+            typer.echo(own.describe(dict.fromkeys(code for code, _ in plan)))
         clf = load_classifier(model, device=device, label_order=label_order.split(",") if label_order else None)
         user_keys = list(parse_options(option))
         if user_keys:  # check every recipe's options before any run dir is written

@@ -19,7 +19,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..constants import CONTRADICTION, ENTAILMENT, NEUTRAL, parse_lang_code
 from ..errors import DataError, UserError
@@ -129,13 +129,16 @@ class UserData:
         rows = [e for e in self.examples if e.lang == lang]
         return rows[:limit] if limit is not None else rows
 
-    def describe(self) -> str:
-        """One line for the console: what the numbers rest on."""
+    def describe(self, langs: Iterable[str] | None = None) -> str:
+        """One line for the console: what the numbers rest on (``langs``: the languages used, when a selection)."""
         sha = ", ".join(f"{v[:12]}" for v in self.sha256.values())
         how = ("two-way: the model's neutral and contradiction count as non-entailment (as HANS)" if self.two_way
                else "three-way (entailment, neutral, contradiction)")
         skipped = f" ({len(self.skipped)} invalid row(s) skipped)" if self.skipped else ""
-        return f"data: {self.name} (sha256 {sha}), {len(self.examples)} pair(s){skipped}, {how}"
+        used = list(langs) if langs is not None else self.langs()
+        n_used = sum(len(self.for_lang(code)) for code in used)
+        selection = f", {n_used} of them in {', '.join(used)}" if n_used != len(self.examples) else ""
+        return f"data: {self.name} (sha256 {sha}), {len(self.examples)} pair(s){selection}{skipped}, {how}"
 
     def manifest_fields(self) -> dict[str, Any]:
         return {"data": {"name": self.name, "source": self.source, "sha256": self.sha256, "labels": self.labels,

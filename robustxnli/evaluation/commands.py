@@ -53,10 +53,11 @@ def register(app: typer.Typer) -> None:
             name = lang_name(code)
             table.add_row(code if name == code else f"{code} {name}", f"{100 * acc:.1f}", str(summary["n"][code]),
                           *_class_cells(per_class.get(code)))
-        table.add_row("average", f"{100 * summary['average']:.1f}", "", *_class_cells(per_class.get("all")))
+        pooled = per_class.get("all") or (next(iter(per_class.values())) if len(per_class) == 1 else None)
+        table.add_row("average", f"{100 * summary['average']:.1f}", "", *_class_cells(pooled))
         Console(width=max(Console().width, 132)).print(table)  # 10 columns: never squeeze headers
         if own is not None:
-            typer.echo(own.describe())
+            typer.echo(own.describe(summary["accuracy"]))
         flagged = [c for c, s in per_class.items() if s.get("collapsed")]
         if flagged:
             typer.echo(f"warning: the model predicts one class for more than 80% of inputs in {', '.join(flagged)}: "

@@ -83,7 +83,7 @@ def _evaluate_file(model: str, data: Optional[str], columns: Optional[str], labe
                 return f"{100 * sum(sel) / len(sel):.1f}" if sel else "–"
             table.add_row(code, pct(0), pct(1), f"{100 * acc:.1f}", str(summary["n"][code]))
         Console().print(table)
-    typer.echo(own.describe())
+    typer.echo(own.describe(summary["n"]))
     typer.echo(f"run dir: {out}")
 
 

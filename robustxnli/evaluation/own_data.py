@@ -11,6 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..data.user import UserData, load_user_data, select_langs
+from ..perclass import per_class_by_lang
 from ..progress import progress_bar
 from ..rundir import RunDir, truncate_torn_tail
 from .run import accuracy_by_lang, checked_classifier
@@ -66,6 +67,8 @@ def evaluate_data_run(model: str, out: str | Path, data: UserData | str | dict[s
     summary = {"accuracy": {k: acc[k] for k in codes if k in acc}, "n": {k: n[k] for k in codes if k in n},
                "data": data.name, "labels": data.labels, "skipped_rows": len(data.skipped), "split": "data"}
     summary["average"] = float(np.mean(list(summary["accuracy"].values())))
+    if not data.two_way:  # recall and prediction shares per class, as for XNLI (a two-way set has other classes)
+        summary["per_class"] = per_class_by_lang(records)
     run.write_summary(summary)
     run.finish(seconds=round(time.time() - start, 2), data_sha256=data.sha256)
     return summary

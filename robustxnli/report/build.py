@@ -251,10 +251,11 @@ def _sections(answer, acc, stilts, hans_h, sizes, regimes, conditions, langs, pr
                     ("accuracy per language", per_lang)], bullets=bullets))
     if not hans_h.empty:
         h = hans_h.assign(col=hans_h.heuristic + ": " + hans_h.split.str.replace("_", "-"))
-        tab = _pivot(h, ["size", "regime", "lang"], "col", lambda r: fmt_pct(r.accuracy, r.accuracy_std))
+        tab = _pivot(h, ["size", "regime", "lang"], "col", lambda r: fmt_pct(r.accuracy, r.accuracy_std)
+                     + f" (n={int(r.n_per_seed)}×{int(r.n_seeds)})")
         sec.append(Section("HANS-style challenge sets", [
             "Two-way accuracy (neutral and contradiction count as non-entailment; McCoy et al. 2019), % mean ± "
-            "std over seeds."], tables=[("per heuristic", tab)]))
+            "std over seeds; n = examples per seed × seeds."], tables=[("per heuristic", tab)]))
     rest = [f for f in figures if f[1] != "delta_vs_params.png"]
     if rest or not_drawn:
         sec.append(Section("Figures", figures=rest, bullets=[f"{n} not drawn: {why}" for n, why in not_drawn or []]))

@@ -108,16 +108,34 @@ def drop_duplicate_runs(runset: RunSet) -> RunSet:
                      if run.kind == "attack" and mine & pairs[id(k)]]
         kept.append(run)
     keep = {id(r) for r in kept}
-    return RunSet([r for r in runset.runs if id(r) in keep], runset.skipped, runset.warnings + warnings)
+    return RunSet([r for r in runset.runs if id(r) in keep], runset.skipped,
+                  runset.warnings + warnings + _label_clashes(kept))
+
+
+def _label_clashes(runs: list[Run]) -> list[str]:
+    """The report knows a model by size, regime and seed: runs of different weights under one such label are
+    pooled as one model, which must be said."""
+    weights: dict[tuple, dict[str, Path]] = {}
+    for run in runs:
+        f, m = model_fields(run.manifest), run.manifest
+        sha = (m.get("identity") or {}).get("model_sha256") or m.get("checkpoint")
+        if run.kind != "train" and sha:
+            weights.setdefault((f["size"], f["regime"], f["seed"]), {}).setdefault(str(sha), run.path)
+    return [f"runs of {len(found)} different models share the label {size} / {regime} / seed {seed} and are "
+            f"pooled as one model (e.g. {' and '.join(str(p) for p in list(found.values())[:2])}); report them "
+            "separately" for (size, regime, seed), found in weights.items() if len(found) > 1]
 
 
 def _run_cell(run: Run) -> tuple:
-    """What two runs must share to be the same run: kind, model, recipe, data set and split, and the attack's
-    settings (a "before" run with ``-o label_preserving=false`` beside the default one is another run)."""
+    """What two runs must share to be the same run: kind, model (its weights' hash, not only size / regime /
+    seed: a 15-step model and the trained one of the same label are two models), recipe, data set and split, and
+    the attack's settings (a "before" run with ``-o label_preserving=false`` beside the default one is another
+    run)."""
     import json
 
     f, m = model_fields(run.manifest), run.manifest
-    return (run.kind, f["size"], f["regime"], f["seed"], m.get("recipe"), own_data_tag(m), m.get("split"),
+    weights = (m.get("identity") or {}).get("model_sha256") or m.get("checkpoint")
+    return (run.kind, f["size"], f["regime"], f["seed"], weights, m.get("recipe"), own_data_tag(m), m.get("split"),
             m.get("perturb"), m.get("attack_seed"), json.dumps(m.get("options") or {}, sort_keys=True, default=str))
 
 
@@ -240,17 +258,26 @@ def training_choices(m: dict[str, Any]) -> str:
     inter = m.get("intermediate")
     inter = "+".join(map(str, inter)) if isinstance(inter, list) else inter
     if inter and inter != "none":
-        n = f2.get("examples") or c.get("intermediate_limit")
-        parts.append(f"{inter} {n:,} pairs x {c.get('intermediate_epochs')} ep" if isinstance(n, int)
-                     else f"{inter} x {c.get('intermediate_epochs')} ep")
-    n = f3.get("examples") or c.get("target_limit")
-    parts.append(f"{m.get('target', c.get('target', 'mnli'))} " + (f"{n:,} pairs " if isinstance(n, int) else "")
-                 + f"x {c.get('target_epochs')} ep")
+        parts.append(_phase_text(inter, f2.get("examples") or c.get("intermediate_limit"),
+                                 c.get("intermediate_epochs"), c.get("intermediate_max_steps"), f2))
+    parts.append(_phase_text(m.get("target", c.get("target", "mnli")), f3.get("examples") or c.get("target_limit"),
+                             c.get("target_epochs"), c.get("target_max_steps"), f3))
     parts.append(f"lr {c.get('lr')}" + (f" / head {c['head_lr']}" if c.get("head_lr") else ""))
     parts.append(f"batch {c.get('batch_size')}")
     lengths = [str(f["max_length"]) for f in (f2, f3) if f.get("max_length")]
     parts.append("max length " + ("/".join(lengths) if lengths else str(c.get("max_length"))))
     return ", ".join(parts)
+
+
+def _phase_text(task: Any, n: Any, epochs: Any, max_steps: Any, facts: dict[str, Any]) -> str:
+    """"mnli 8,000 pairs x 2.0 ep", or with a step cap what was trained: "mnli 800 pairs, capped at 15 steps
+    (481 pairs seen)"."""
+    pairs = f"{n:,} pairs" if isinstance(n, int) else ""
+    if max_steps:
+        seen = facts.get("examples_seen")
+        return (f"{task} {pairs}, capped at {facts.get('steps', max_steps)} steps"
+                + (f" ({seen:,} pairs seen)" if isinstance(seen, int) else "")).replace("  ", " ")
+    return f"{task} {pairs} x {epochs} ep".replace("  ", " ")
 
 
 def provenance(runset: RunSet) -> dict[str, Any]:

@@ -111,11 +111,14 @@ def hans_table(hans: pd.DataFrame, by: str = "heuristic") -> pd.DataFrame:
     """HANS accuracy per ``by`` (heuristic or subcase) x entailed/non-entailed x language x size x regime,
     mean ± std over seeds (per-seed accuracies first)."""
     if hans.empty:
-        return pd.DataFrame(columns=SIZE_KEYS + ["regime", "lang", by, "split", "accuracy", "accuracy_std", "n_seeds"])
+        return pd.DataFrame(columns=SIZE_KEYS + ["regime", "lang", by, "split", "accuracy", "accuracy_std", "n_seeds",
+                                     "n_per_seed"])
     keys = [by, "split"] if by == "heuristic" else ["heuristic", by, "split"]
-    per_seed = hans.groupby(MODEL_KEYS + ["lang"] + keys, dropna=False).correct.mean().rename("acc").reset_index()
+    per_seed = hans.groupby(MODEL_KEYS + ["lang"] + keys, dropna=False).correct.agg(acc="mean", n="size") \
+        .reset_index()
     return per_seed.groupby(SIZE_KEYS + ["regime", "lang"] + keys, dropna=False).agg(
-        accuracy=("acc", "mean"), accuracy_std=("acc", "std"), n_seeds=("seed", "nunique")).reset_index()
+        accuracy=("acc", "mean"), accuracy_std=("acc", "std"), n_seeds=("seed", "nunique"),
+        n_per_seed=("n", "max")).reset_index()
 
 
 # ----------------------------------------------------------------------------------------------------------------
