@@ -4,6 +4,7 @@ and resume after a SIGKILL."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -401,3 +402,159 @@ def test_contrast_cell_per_trained_model(tmp_path):
     assert len(contrast) == 4 and contrast[0].fn == "robustxnli.contrast.evaluate:contrast_run"
     assert contrast[0].kwargs["n_per_category"] == 10 and contrast[0].meta["langs"] == ["en", "de"]
     assert contrast[0].deps and "train/e5-small-L3_baseline_s1" in contrast[0].kwargs["model"]
+
+
+# --- checks at load (user test 2: #6, #8, #19, #20) ------------------------------------------------------------
+
+TINY = ("name: tiny\nmodels: [e5-small-L3]\nregimes: [baseline, anli]\nseeds: [1]\nlangs: [en, de]\n"
+        "recipes: [charnoise]\nhans: {lang: en, n_per_subcase: 3, seed: 0}\ncontrast: {lang: en, n_per_category: 4}\n"
+        "split: dev\ntrain: {preset: cpu, target_limit: 800, intermediate_limit: 200}\n")
+
+
+def write_tiny(tmp_path: Path, old: str = "", new: str = "", extra: str = "") -> Path:
+    assert old in TINY
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY.replace(old, new) + extra)
+    return path
+
+
+@pytest.mark.parametrize("old, new, want", [
+    ("[charnoise]", "[charnoize]", "recipes: unknown recipe 'charnoize' (did you mean 'charnoise'?)"),
+    ("[baseline, anli]", "[baseline, anly]", "regimes: unknown intermediate task 'anly' (did you mean 'anli'?)"),
+    ("[baseline, anli]", "['squad,anly']", "regimes: unknown intermediate task 'anly' (did you mean 'anli'?)"),
+    ("{lang: en, n_per_subcase", "{lang: xx, n_per_subcase", "hans: lang: no HANS-style data for 'xx'"),
+    ("{lang: en, n_per_category", "{lang: 'en,xx', n_per_category", "contrast: lang: no contrast"),
+    ("n_per_category: 4", "n_per_categry: 4", "contrast: key 'n_per_categry' is not an option of the contrast "
+                                               "cells (did you mean 'n_per_category'?)"),
+    ("n_per_subcase: 3", "n_per_subcse: 3", "hans: key 'n_per_subcse' is not an option of the hans cells "
+                                            "(did you mean 'n_per_subcase'?)"),
+    ("n_per_category: 4", "n_per_category: 0", "contrast: n_per_category must be greater than 0"),
+    ("n_per_category: 4", "n_per_category: 4, out: x", "contrast: key 'out' is set by the sweep for each cell"),
+    ("split: dev", "split: tset", "split 'tset' is not one of: dev, test (did you mean 'test'?)"),
+])
+def test_names_a_cell_would_reject_are_refused_at_load(tmp_path, old, new, want):
+    """A typo that fails only when its cell runs (after training) is refused by load_config, naming file and key."""
+    from robustxnli.sweep.run import sweep
+
+    path = write_tiny(tmp_path, old, new)
+    with pytest.raises(UserError, match=re.escape(f"{path}: {want}")):
+        load_config(path)
+    with pytest.raises(UserError, match=re.escape(want)):  # the real run stops before any cell starts
+        sweep(path, out=tmp_path / "runs")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_bad_recipe_dry_run_is_one_error_line(tmp_path):
+    path = write_tiny(tmp_path, "[charnoise]", "[charnoize]")
+    p = subprocess.run([CLI, "sweep", str(path), "--dry-run"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 2 and p.stdout == "" and "Traceback" not in p.stderr
+    assert p.stderr.strip().splitlines() == [p.stderr.strip()] and p.stderr.startswith(f"error: {path}: recipes:")
+
+
+def test_plugin_and_entry_point_recipes_load_and_unsupported_languages_are_skipped(tmp_path, monkeypatch, capsys):
+    """Recipes resolve as `robustxnli attack` resolves them (file plug-in, entry point); a recipe x language pair
+    the recipe does not support is left out of the plan with a note, as `attack` skips it."""
+    from types import SimpleNamespace
+
+    import robustxnli.recipes as recipes
+    from robustxnli.sweep.run import sweep
+
+    plugin = tmp_path / "plug.py"
+    plugin.write_text('def drop(ctx):\n    """Drop letters.\n\n    languages: en, ru\n    """\n    raise '
+                      'NotImplementedError\n')
+
+    def ep_recipe(ctx):
+        """Entry-point recipe.
+
+        languages: de
+        """
+
+    ep = SimpleNamespace(name="ep-recipe", value="pkg:ep_recipe", dist=SimpleNamespace(name="pkg"),
+                         load=lambda: ep_recipe)
+    monkeypatch.setattr(recipes, "_entry_points", lambda: [ep])
+    path = write_tiny(tmp_path, "[charnoise]", f"[charnoise, textattack:pwws, '{plugin}:drop', ep-recipe]")
+    cfg = load_config(path)
+    attacks = sorted((c.kwargs["recipe"].rsplit("/", 1)[-1], c.kwargs["lang"])
+                     for c in build_plan(cfg, tmp_path / "r") if c.kind == "attack")
+    assert attacks == sorted([("charnoise", "de"), ("charnoise", "en"), ("textattack:pwws", "en"),
+                              ("plug.py:drop", "en"), ("ep-recipe", "de")] * 2)  # 2 regimes
+    capsys.readouterr()
+    res = sweep(path, dry_run=True, out=tmp_path / "r")
+    err = capsys.readouterr().err
+    assert "skipping textattack:pwws × de: recipe supports en" in err and "ep-recipe × en" in err
+    assert "drop × de" in err and len(res["skipped"]) == 3 and res["cells"] == 2 * (1 + 1 + 5 + 1 + 1)
+    with pytest.raises(UserError, match=r"tiny.yaml: recipes: recipe file .*nope.py' does not exist"):
+        load_config(write_tiny(tmp_path, "[charnoise]", f"['{tmp_path}/nope.py:drop']"))
+
+
+def test_own_data_runs_xnli_wide_recipes_on_other_languages(tmp_path):
+    """With `data:`, a recipe declared for all 15 XNLI languages runs script-generic on another language (as
+    `attack --data` does); a narrower one is skipped there."""
+    (tmp_path / "mine.jsonl").write_text('{"premise": "a", "hypothesis": "b", "label": 0, "lang": "quy"}\n')
+    path = write_tiny(tmp_path, "[charnoise]", "[charnoise, textattack:pwws]",
+                      extra="data: mine.jsonl\n").read_text().replace("langs: [en, de]", "langs: [en, quy]")
+    (tmp_path / "own.yaml").write_text(path)
+    cells = build_plan(load_config(tmp_path / "own.yaml"), tmp_path / "r")
+    attacks = {(c.kwargs["recipe"], c.kwargs["lang"]) for c in cells if c.kind == "attack"}
+    assert attacks == {("charnoise", "en"), ("charnoise", "quy"), ("textattack:pwws", "en")}
+
+
+def test_custom_functions_keep_their_own_names(tmp_path):
+    """With a custom train / attack function the sweep does not judge regimes or recipe names: the function does."""
+    path = write_tiny(tmp_path, "[baseline, anli]", "[my-regime]", extra=(
+        "functions: {train: 'robustxnli.sweep.toy:count_cell', attack: 'robustxnli.sweep.toy:count_cell'}\n"))
+    path.write_text(path.read_text().replace("[charnoise]", "[my-recipe]"))
+    cfg = load_config(path)
+    assert [c.kwargs["lang"] for c in build_plan(cfg, tmp_path / "r") if c.kind == "attack"] == ["en", "de"]
+
+
+def test_dry_run_cost_follows_max_steps(tmp_path):
+    """A train cell capped at N optimiser steps is priced for N x batch pairs, not for limit x epochs."""
+    from robustxnli.sweep.plan import COST_DEFAULTS
+
+    per, cache = COST_DEFAULTS["preset_cpu_s_per_pair_layer"], COST_DEFAULTS["preset_cpu_cache_s_per_text_layer"]
+    over = COST_DEFAULTS["overhead_s"]
+
+    def train_seconds(train: str) -> dict[str, float]:
+        cfg = load_config(write_tiny(tmp_path, "train: {preset: cpu, target_limit: 800, intermediate_limit: 200}",
+                                     f"train: {train}"))
+        return {c.meta["regime"]: estimate_seconds(c, cfg) for c in build_plan(cfg, tmp_path / "r")
+                if c.kind == "train"}
+
+    full = train_seconds("{preset: cpu, target_limit: 800, intermediate_limit: 200}")
+    capped = train_seconds("{preset: cpu, target_limit: 800, intermediate_limit: 200, target_max_steps: 15, "
+                           "intermediate_max_steps: 5}")
+    # L3: 2 trained layers, 2 target epochs, batch 32; the cache (1 frozen layer) is unaffected by the caps
+    assert full["baseline"] == pytest.approx(over + 800 * 2 * 2 * per + 2 * 800 * cache)
+    assert capped["baseline"] == pytest.approx(over + 15 * 32 * 2 * per + 2 * 800 * cache)
+    assert capped["anli"] == pytest.approx(over + (5 * 32 + 15 * 32) * 2 * per + 2 * 200 * cache)
+    default = train_seconds("{target_limit: 800, target_max_steps: 10, batch_size: 8, grad_accum: 2}")
+    fwd = COST_DEFAULTS["forward_s_per_example_per_mparam"] * 21 * 3 / 12
+    assert default["baseline"] == pytest.approx(over + 10 * 8 * 2 * COST_DEFAULTS["train_multiplier"] * fwd)
+
+
+@pytest.mark.parametrize("flag", [[], ["--out", "elsewhere"]])
+def test_closing_hint_names_the_out_dir_and_report(tmp_path, monkeypatch, capsys, flag):
+    from robustxnli.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    raw = {**toy_config(tmp_path, n=2), "name": "my study", "out_dir": "runs/toy"}
+    (tmp_path / "toy.yaml").write_text(yaml.safe_dump(raw))
+    main(["sweep", "toy.yaml", *flag])
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    out = flag[1] if flag else "runs/toy"
+    assert last == f"next: robustxnli report {out} --out reports/my-study --sweep-config toy.yaml"
+    assert (tmp_path / out).is_dir()
+
+
+def test_empty_and_repeated_lists_are_refused_with_the_file_name(tmp_path):
+    for old, new, want in (("seeds: [1]", "seeds: []", "give at least one seed under `seeds:`"),
+                           ("[baseline, anli]", "[]", "give at least one regime under `regimes:`"),
+                           ("seeds: [1]", "seeds: [1, 1]", "seeds: 1 is given twice"),
+                           ("langs: [en, de]", "langs: []", "langs: no language given")):
+        path = write_tiny(tmp_path, old, new)
+        with pytest.raises(UserError, match=re.escape(f"{path}: {want}")):
+            load_config(path)
+    path = write_tiny(tmp_path, "[charnoise]", "[charnoise, {name: charnoise, options: {x: 1}}]")
+    with pytest.raises(UserError, match=re.escape(f"{path}: the sweep config yields the cell 'attack/")):
+        build_plan(load_config(path), tmp_path / "r")

@@ -39,4 +39,14 @@ def register(app: typer.Typer) -> None:
         res = run_sweep(config, dry_run, executor, out, command=COMMAND, allow_functions=allow_functions, jobs=jobs)
         if not dry_run:
             typer.echo(f"sweep: {res.summary()}")
-            typer.echo(f"next: robustxnli report {out or '<out_dir>'} --out reports/<name> --sweep-config {config}")
+            typer.echo(next_hint(res.out_dir, res.name, config))
+
+
+def next_hint(out_dir: str, name: str, config: Path) -> str:
+    """The report command for this sweep's run dirs, ready to paste."""
+    from shlex import quote
+
+    from .plan import slug
+
+    return f"next: robustxnli report {quote(out_dir)} --out {quote(f'reports/{slug(name)}')} " \
+           f"--sweep-config {quote(str(config))}"

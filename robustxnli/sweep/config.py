@@ -72,6 +72,9 @@ def hashed_function(fn: str) -> str:
 REGISTERED_FUNCTIONS = frozenset({*DEFAULT_FUNCTIONS.values(), "robustxnli.sweep.toy:count_cell"})
 # Keys that say where/how to run, not what: they do not change the sweep hash.
 EXECUTION_KEYS = ("out_dir", "executor", "jobs", "slurm", "ray", "cost", "name")
+# Cell kwargs the plan fills in per cell (from models, langs, recipes, out_dir): not options of a kind's section.
+SET_PER_CELL = {"evaluate": ("model", "out"), "attack": ("model", "recipe", "lang", "out"),
+                "hans": ("model", "out"), "contrast": ("model", "out")}
 KNOWN_KEYS = {"models", "regimes", "seeds", "langs", "recipes", "hans", "contrast", "split", "per_language", "data_dir",
               "data", "train",
               "evaluate", "attack", "functions", "cells", *EXECUTION_KEYS}
@@ -104,6 +107,7 @@ class SweepConfig:
     ray: dict[str, Any] = field(default_factory=dict)
     cost: dict[str, Any] = field(default_factory=dict)
     contrast: dict[str, Any] | None = None  # kwargs of the lexical-inference contrast-set cell, or None
+    recipe_specs: dict[str, Any] = field(default_factory=dict)  # recipe name -> Recipe (default attack function)
 
     @property
     def sweep_hash(self) -> str:
@@ -193,9 +197,14 @@ def load_config(path: str | Path | dict[str, Any], allow_functions: bool = False
     for s in seeds:
         if isinstance(s, bool) or not isinstance(s, int) or s < 0:
             raise UserError(f"{where}: seeds must be integers 0 or more, got {s!r}")
+    if models:
+        _nonempty_unique(where, models=models, regimes=regimes, seeds=seeds)
     data = _data(raw, where)
     if data is None:
-        langs = parse_langs(_list(raw, "langs", ["all"])) if models else []
+        try:
+            langs = parse_langs(_list(raw, "langs", ["all"])) if models else []
+        except UserError as err:
+            raise UserError(f"{where}: langs: {err}") from None
     else:  # any ISO 639 code; default: the set's own languages
         from ..constants import parse_lang_code
         from ..data.user import load_user_data
@@ -204,7 +213,7 @@ def load_config(path: str | Path | dict[str, Any], allow_functions: bool = False
             load_user_data(data).langs()
     hans = raw.get("hans")
     if hans is not None and not isinstance(hans, dict):
-        raise UserError(f"{where}: hans must be a mapping like {{langs: [en], n_per_subcase: 100}} or null")
+        raise UserError(f"{where}: hans must be a mapping like {{lang: en, n_per_subcase: 100}} or null")
     contrast = raw.get("contrast")
     if contrast is not None and not isinstance(contrast, dict):
         raise UserError(f"{where}: contrast must be a mapping like {{lang: en,de, n_per_category: 50}} or null")
@@ -235,7 +244,7 @@ def load_config(path: str | Path | dict[str, Any], allow_functions: bool = False
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
         raise UserError(f"{where}: jobs must be a whole number >= 1 (local worker processes), got {jobs!r}")
     default_out = f"runs/{raw.get('name') or (where.stem if where else 'sweep')}"
-    return SweepConfig(
+    cfg = SweepConfig(
         path=where, raw=raw, name=str(raw.get("name") or (where.stem if where else "sweep")), models=models,
         regimes=regimes, seeds=seeds, langs=langs, recipes=_recipes(raw, where), hans=hans,
         split=str(raw.get("split", "dev")), per_language=bool(raw.get("per_language", False)),
@@ -244,22 +253,38 @@ def load_config(path: str | Path | dict[str, Any], allow_functions: bool = False
         out_dir=str(raw.get("out_dir") or default_out), executor=executor, jobs=jobs, slurm=dict(raw.get("slurm") or {}),
         ray=dict(raw.get("ray") or {}), cost=dict(raw.get("cost") or {}), contrast=contrast,
     )
+    _check_names(cfg)
+    return cfg
+
+
+def _nonempty_unique(where: Path | None, **lists: list) -> None:
+    """``models:`` / ``regimes:`` / ``seeds:``: at least one value, none twice (a repeat would plan a cell twice)."""
+    for key, values in lists.items():
+        if not values:
+            raise UserError(f"{where}: give at least one {key[:-1]} under `{key}:`")
+        twice = next((v for i, v in enumerate(values) if v in values[:i]), None)
+        if twice is not None:
+            raise UserError(f"{where}: {key}: {twice!r} is given twice")
 
 
 def _check_kwargs(raw: dict[str, Any], where: Path | None, functions: dict[str, str]) -> None:
-    """``train:`` / ``evaluate:`` / ``attack:`` / ``hans:`` mappings: known keys (with a "did you mean") and sane
-    values, checked before any cell runs."""
+    """``train:`` / ``evaluate:`` / ``attack:`` / ``hans:`` / ``contrast:`` mappings: known keys (with a "did you
+    mean") and sane values, checked before any cell runs."""
     import dataclasses
     import inspect
 
     from .. import validate
 
-    for kind in ("train", "evaluate", "attack", "hans"):
+    for kind in ("train", "evaluate", "attack", "hans", "contrast"):
         section = raw.get(kind)
         if section is None:
             continue
         if not isinstance(section, dict):
             raise UserError(f"{where}: {kind} must be a mapping of options, got {section!r}")
+        taken = [k for k in section if k in SET_PER_CELL.get(kind, ())]
+        if taken:
+            raise UserError(f"{where}: {kind}: key {taken[0]!r} is set by the sweep for each cell (from models, "
+                            "langs, recipes and out_dir); remove it")
         if functions.get(kind) != DEFAULT_FUNCTIONS[kind]:
             continue  # a custom function: its own signature decides
         if kind == "train":
@@ -272,14 +297,86 @@ def _check_kwargs(raw: dict[str, Any], where: Path | None, functions: dict[str, 
 
             known = set(inspect.signature(getattr(importlib.import_module(module), name)).parameters)
         try:
-            validate.known_keys(f"{kind}:", list(section), known, f"the {kind} cells")
+            validate.known_keys("key", list(section), known, f"the {kind} cells")
             if kind == "train":
                 validate.train_args({k: v for k, v in section.items() if k != "model"})
             else:
-                for key in ("limit", "batch_size", "n_per_subcase"):
+                for key in ("limit", "batch_size", "n_per_subcase", "n_per_category"):
                     if key in section:
                         validate.positive(key, section[key], allow_none=key == "limit")
                 if "seed" in section:
                     validate.seed("seed", section["seed"])
         except UserError as err:
             raise UserError(f"{where}: {kind}: {err}") from None
+
+
+def _check_names(cfg: SweepConfig) -> None:
+    """Split, regimes, recipe names and hans/contrast languages of the built-in cell functions, checked at load:
+    a typo there would otherwise fail only after the train cells ran."""
+    from .. import validate
+    from ..data import TASKS
+
+    where, default = cfg.path, {k: cfg.functions[k] == fn for k, fn in DEFAULT_FUNCTIONS.items()}
+    if default["evaluate"] or default["attack"]:
+        try:
+            validate.choice("split", cfg.split, TASKS["xnli"].files)
+        except UserError as err:
+            raise UserError(f"{where}: {err}") from None
+    if default["train"]:
+        _check_regimes(cfg.regimes, cfg.train, where)
+    if default["attack"]:
+        cfg.recipe_specs = _check_recipes(cfg.recipes, where)
+    if default["hans"] and cfg.hans:
+        from ..hans.evaluate import parse_hans_langs
+
+        _check_langs("hans", parse_hans_langs, cfg.hans, where)
+    if default["contrast"] and cfg.contrast:
+        from ..contrast.generate import parse_contrast_langs
+
+        _check_langs("contrast", parse_contrast_langs, cfg.contrast, where)
+
+
+def _check_langs(kind: str, parse: Any, section: dict[str, Any], where: Path | None) -> None:
+    try:
+        parse(section.get("lang", "en"))
+    except UserError as err:
+        raise UserError(f"{where}: {kind}: lang: {err}") from None
+
+
+def _check_regimes(regimes: list[str], train: dict[str, Any], where: Path | None) -> None:
+    """Each regime is baseline, an intermediate task, a comma list of them or multitask (as TrainConfig reads it)."""
+    from ..data import INTERMEDIATE_TASKS
+    from ..training.config import TrainConfig
+    from ..validate import did_you_mean
+
+    names = ["baseline", "multitask", *INTERMEDIATE_TASKS]
+    multitask = {"multitask_tasks": tuple(train["multitask_tasks"])} if train.get("multitask_tasks") else {}
+    for regime in regimes:
+        try:
+            TrainConfig(intermediate=regime, **multitask).intermediate_tasks()
+        except UserError as err:
+            bad = next((t.strip() for t in regime.split(",") if t.strip().lower() not in names), "")
+            msg = _hint(str(err), f"unknown intermediate task {bad!r}", did_you_mean(bad, names) if bad else "")
+            raise UserError(f"{where}: regimes: {msg}") from None
+
+
+def _check_recipes(recipes: list[dict[str, Any]], where: Path | None) -> dict[str, Any]:
+    """Recipe name -> Recipe, as `robustxnli attack` resolves it (registry, entry point, path.py:factory)."""
+    from robustxnli.recipes import get_recipe, list_recipes
+
+    from ..validate import did_you_mean
+
+    out = {}
+    for spec in recipes:
+        name = spec["name"]
+        try:
+            out[name] = get_recipe(name)
+        except UserError as err:
+            msg = _hint(str(err), f"unknown recipe {name!r}", did_you_mean(name, [r.name for r in list_recipes()]))
+            raise UserError(f"{where}: recipes: {msg}") from None
+    return out
+
+
+def _hint(msg: str, head: str, hint: str) -> str:
+    """``msg`` with ``hint`` (a "did you mean") right after ``head``, when ``msg`` starts with it."""
+    return head + hint + msg[len(head):] if msg.startswith(head) else msg

@@ -82,6 +82,8 @@ class SweepResult:
     failed: dict[str, str] = field(default_factory=dict)  # name -> error
     blocked: list[str] = field(default_factory=list)  # a dependency failed
     seconds: float = 0.0
+    out_dir: str = ""  # the sweep's root and name (set by run.sweep, for the closing hint)
+    name: str = ""
 
     def summary(self) -> str:
         return (f"{len(self.ran)} ran, {len(self.skipped)} already done, {len(self.failed)} failed, "

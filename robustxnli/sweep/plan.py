@@ -77,6 +77,22 @@ def _recipe_perturb(name: str) -> dict[str, str]:
     return {"perturb": rec.perturb} if rec is not None and rec.perturb != "hypothesis" else {}
 
 
+def _runs_on(cfg: SweepConfig, name: str, lang: str) -> bool:
+    """Whether ``robustxnli attack`` would run recipe ``name`` on ``lang`` (True when the recipe is not known:
+    a custom attack function decides)."""
+    from ..attacking.runner import language_generic
+
+    rec = cfg.recipe_specs.get(name)
+    return rec is None or rec.supports(lang) or (cfg.data is not None and language_generic(rec, lang))
+
+
+def skipped_attacks(cfg: SweepConfig) -> list[str]:
+    """One note per recipe x language the plan leaves out because the recipe does not support the language."""
+    return [f"skipping {name} × {lang}: recipe supports {', '.join(cfg.recipe_specs[name].languages)}"
+            for name in dict.fromkeys(spec["name"] for spec in cfg.recipes) for lang in cfg.langs
+            if not _runs_on(cfg, name, lang)] if cfg.models else []
+
+
 def build_plan(cfg: SweepConfig, out_root: str | Path | None = None) -> list[Cell]:
     """Every cell of the study, dependencies first; ``out`` filled in under ``out_root``."""
     cells: list[Cell] = []
@@ -105,7 +121,7 @@ def build_plan(cfg: SweepConfig, out_root: str | Path | None = None) -> list[Cel
                                        [train], {**meta, "langs": langs}))
                 for spec in cfg.recipes:  # attack_run attacks one language per run dir
                     name, options = spec["name"], spec.get("options")
-                    for lang in cfg.langs:
+                    for lang in (x for x in cfg.langs if _runs_on(cfg, name, x)):  # as `attack`: skipped
                         kwargs = {"model": ckpt, "recipe": name, "lang": lang, "split": cfg.split, **data,
                                   **default_columns[name], **cfg.attack, **({"options": options} if options else {})}
                         cells.append(_make(f"attack/{tag}_{slug(name)}_{lang}", "attack", cfg.functions["attack"],
@@ -133,9 +149,11 @@ def build_plan(cfg: SweepConfig, out_root: str | Path | None = None) -> list[Cel
                      dict(spec.get("meta") or {}))
         by_name[cell.name] = cell
         cells.append(cell)
-    names = [c.name for c in cells]
-    if len(set(names)) != len(names):
-        raise UserError("the sweep config yields duplicate cells (repeated model, regime, seed or recipe?)")
+    seen: set[str] = set()
+    twice = next((c.name for c in cells if c.name in seen or seen.add(c.name)), None)
+    if twice is not None:
+        raise UserError(f"{cfg.path}: the sweep config yields the cell {twice!r} twice (repeated model, regime, "
+                        "seed or recipe?)")
     root = Path(out_root if out_root is not None else cfg.out_dir)
     outs = {c.cell_hash: str(root / f"{safe_relpath(c.name)}-{c.cell_hash[:10]}") for c in cells}
     for c in cells:  # nothing is written outside the sweep's root, whatever a cell is called
@@ -204,11 +222,16 @@ def model_depth(model: str) -> int | None:
     return 12 if base in ("e5-small", "multilingual-e5-small") else None
 
 
+def _capped(pairs: float, max_steps: Any, per_step: float) -> float:
+    """Pairs a phase trains on: ``pairs`` (limit x epochs), at most ``max_steps`` optimiser steps of ``per_step``."""
+    return min(pairs, max_steps * per_step) if max_steps else pairs
+
+
 def _cpu_preset_train_seconds(cell: Cell, cfg: SweepConfig, c: dict[str, float]) -> float:
     """--preset cpu, priced per pair and encoder layer (small layers on CPU cost more than their parameter count
     says): only the top ``train_layers`` train; the layers below run once per distinct sentence (2 per pair), cached
     and shared by seeds and regimes (priced on the first seed: the target cache on the first regime, the
-    intermediate cache on each intermediate regime)."""
+    intermediate cache on each intermediate regime). ``*_max_steps`` cap the trained pairs, not the cache."""
     from ..training.presets import preset_values
 
     meta, kw = cell.meta, cell.kwargs
@@ -217,7 +240,9 @@ def _cpu_preset_train_seconds(cell: Cell, cfg: SweepConfig, c: dict[str, float])
     trained = min(depth, v["train_layers"])
     n_inter = v["intermediate_limit"] * v["intermediate_epochs"] if meta.get("regime", "baseline") != "baseline" \
         else 0.0
-    seconds = (n_inter + v["target_limit"] * v["target_epochs"]) * trained * c["preset_cpu_s_per_pair_layer"]
+    n_target = _capped(v["target_limit"] * v["target_epochs"], v.get("target_max_steps"), v["batch_size"])
+    n_inter = _capped(n_inter, v.get("intermediate_max_steps"), v["batch_size"])
+    seconds = (n_inter + n_target) * trained * c["preset_cpu_s_per_pair_layer"]
     if meta.get("seed") == min(cfg.seeds, default=meta.get("seed")):
         cached = (v["target_limit"] if meta.get("regime") == cfg.regimes[0] else 0) + \
             (v["intermediate_limit"] if n_inter else 0)
@@ -240,13 +265,9 @@ def estimate_seconds(cell: Cell, cfg: SweepConfig) -> float:
             n_inter = tasks * (kw.get("intermediate_limit") or c["intermediate_examples"]) * \
                 kw.get("intermediate_epochs", 3.0)
         n_target = (kw.get("target_limit") or c["target_examples"]) * kw.get("target_epochs", 2.0)
-        batch = kw.get("batch_size", 32)
-        for key, n in (("intermediate_max_steps", "n_inter"), ("target_max_steps", "n_target")):
-            if kw.get(key):
-                if n == "n_inter" and n_inter:
-                    n_inter = min(n_inter, kw[key] * batch)
-                elif n == "n_target":
-                    n_target = min(n_target, kw[key] * batch)
+        per_step = (kw.get("batch_size") or 32) * (kw.get("grad_accum") or 1)
+        n_inter = _capped(n_inter, kw.get("intermediate_max_steps"), per_step)
+        n_target = _capped(n_target, kw.get("target_max_steps"), per_step)
         work = (n_inter + n_target) * c["train_multiplier"]
     else:
         langs = sum(8 if "all" in str(x) else 1 for x in meta.get("langs") or [1])  # all-covered HANS: 8

@@ -10,7 +10,7 @@ from ..errors import UserError
 from ..progress import progress_bar
 from .config import SweepConfig, load_config
 from .executors import DONE, SweepResult, cell_state, resolve_fn, run_plan
-from .plan import Cell, build_plan, estimate_seconds, format_seconds
+from .plan import Cell, build_plan, estimate_seconds, format_seconds, skipped_attacks
 
 
 def plan_rows(cells: list[Cell], cfg: SweepConfig) -> list[dict[str, Any]]:
@@ -68,8 +68,10 @@ def sweep(config: str | Path, dry_run: bool = False, executor: str | None = None
     if jobs is not None:
         cfg.jobs = jobs
     cells = build_plan(cfg, out)
+    skipped = skipped_attacks(cfg)
+    print_skipped(skipped)
     if dry_run:
-        return print_plan(cells, cfg)
+        return {**print_plan(cells, cfg), "skipped": skipped}
     missing = missing_functions(cells)
     if missing:
         raise UserError("nothing was run: " + "; ".join(missing.values()))
@@ -84,4 +86,13 @@ def sweep(config: str | Path, dry_run: bool = False, executor: str | None = None
     if res.failed:
         lines = "\n".join(f"  {name}: {err}" for name, err in res.failed.items())
         raise UserError(f"sweep {cfg.name}: {res.summary()}\n{lines}\nfix and re-run: finished cells are kept")
+    res.out_dir, res.name = str(out or cfg.out_dir), cfg.name
     return res
+
+
+def print_skipped(notes: list[str]) -> None:
+    """The recipe x language pairs left out, as ``robustxnli attack`` reports them (stderr, yellow)."""
+    import typer
+
+    for note in notes:
+        typer.secho(note, fg=typer.colors.YELLOW, err=True)
