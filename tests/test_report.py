@@ -340,6 +340,8 @@ def test_answer_prices_what_would_narrow_the_interval(tmp_path):
                        regimes=("baseline", "anli"), seeds=(1, 2), n=90)
     head = build_report([root], tmp_path / "rep", sweep_config=cfg_path, n_boot=50)
     assert "What would narrow the interval" in head["answer"] and "3 more seeds (x2)" in head["answer"]
+    # the runs hold seeds 1-2 of the config's 1-3: the costs price the config, which the answer says
+    assert "These runs cover 3 of the config's 3 models and not seed(s) 3" in head["answer"]
     assert "What would narrow" not in build_report([root], tmp_path / "rep2", n_boot=50)["answer"]
 
 

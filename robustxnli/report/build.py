@@ -62,6 +62,9 @@ def build_report(run_dirs: Sequence[str | Path], out: str | Path, sweep_config: 
     answer_obj = answer_parts(stilts, regimes, conditions, sizes, BASELINE, acc, evidence, labels) if stilts else \
         Answer("The data cannot decide: no XNLI evaluation or attack runs were found.")
     if cfg is not None and answer_obj.number:  # what would narrow the interval, priced by the sweep's cost model
+        gap = _config_gap(cfg, ex, sizes)
+        if gap:
+            answer_obj.details.append(gap)
         answer_obj.details.append("What would narrow the interval (extra cost estimated by `robustxnli sweep "
                                   "--dry-run`'s cost model, sequential): "
                                   + "; ".join(narrowing_options(cfg, _amplification_half_width(stilts))) + ".")
@@ -114,6 +117,18 @@ def _amplification_half_width(stilts) -> float | None:
     pooled = rows[rows.condition.str.startswith(ADVERSARIAL)]
     r = (pooled if len(pooled) else rows)
     return float((r.ci_high.iloc[0] - r.ci_low.iloc[0]) / 2) if len(r) else None
+
+
+def _config_gap(cfg: Any, ex: pd.DataFrame, sizes: pd.DataFrame) -> str:
+    """A note when the runs given cover only part of the sweep config (the costs below price the whole config)."""
+    seeds, found = sorted(set(cfg.seeds)), sorted({int(s) for s in ex.seed.dropna().unique()})
+    missing = [s for s in seeds if s not in found]
+    if len(sizes) >= len(cfg.models) and not missing:
+        return ""
+    return (f"These runs cover {len(sizes)} of the config's {len(cfg.models)} models"
+            + (f" and not seed(s) {', '.join(map(str, missing))}" if missing else "")
+            + ": the config's missing cells come first (`robustxnli sweep CONFIG` runs only those), and the costs "
+            "below price the whole config, not these runs.")
 
 
 def _ordered(values: set, first: Sequence[str]) -> list[str]:
