@@ -109,3 +109,18 @@ def test_kill9_then_cut_checkpoint_resumes_through_the_cli(tmp_path, tiny_model_
     assert f"resuming phase3 from {newest.name}" in res.stdout
     assert (out / "model" / "model.safetensors").exists()
     assert json.loads((out / "manifest.json").read_text())["status"] == "done"
+
+
+def test_resumed_trainer_reports_the_mean_loss_of_its_steps(tmp_path, tiny_model_dir, data_dir, monkeypatch):
+    """Trainer divides the resumed steps' loss sum by all steps; the phase reports the mean of the steps it ran."""
+    from conftest import killed_training
+
+    kw = dict(model=str(tiny_model_dir), data_dir=str(data_dir), seed=5, **{**FAST, "target_epochs": 1.0})
+    killed_training(monkeypatch, train_run, tmp_path / "c", **kw)  # 6 steps, killed in step 5: resumes from 4
+    manifest = train_run(tmp_path / "c", **kw)
+    log = json.loads((tmp_path / "c/phase3/log_history.json").read_text())
+    steps = [e["loss"] for e in log if "loss" in e and e["step"] > 4]  # logged every step
+    final = log[-1]
+    assert len(steps) == 2 and final["train_loss_from_step"] == 4
+    assert final["train_loss"] == pytest.approx(sum(steps) / 2, abs=1e-3)
+    assert manifest["phase3_facts"]["train_loss"] == pytest.approx(sum(steps) / 2, abs=1e-3)

@@ -100,3 +100,133 @@ def test_cli_train_then_evaluate(tmp_path, tiny_model_dir, data_dir, capsys):
     assert manifest["regime"] == "baseline" and manifest["seed"] == 2
     assert manifest["command"].startswith("robustxnli evaluate --model")
     assert any("MNLI" in c for c in manifest["caveats"])
+
+
+def test_comma_list_regime_is_named_by_its_tasks():
+    assert TrainConfig(intermediate="anli,snli").regime == "anli+snli"
+    assert TrainConfig(intermediate="multitask").regime == "multitask"  # the built-in mix keeps its name
+    assert TrainConfig(intermediate="anli").regime == "anli" and TrainConfig().regime == "baseline"
+
+
+def test_out_holding_another_kind_of_run_or_other_files_is_refused(tmp_path, tiny_model_dir, data_dir):
+    from robustxnli.errors import UserError
+
+    ev = tmp_path / "ev"
+    ev.mkdir()
+    manifest = {"kind": "evaluate", "status": "done", "identity": {"kind": "evaluate"}}
+    (ev / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserError, match=r"holds a different run \(kind: 'evaluate' there, 'train' now\)"):
+        train_run(ev, model=str(tiny_model_dir), data_dir=str(data_dir), **FAST)
+    assert json.loads((ev / "manifest.json").read_text()) == manifest and sorted(ev.iterdir()) == [ev / "manifest.json"]
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "notes.txt").write_text("mine")
+    with pytest.raises(UserError, match=r"is not empty \(notes.txt\) and holds no robustxnli run"):
+        train_run(notes, model=str(tiny_model_dir), data_dir=str(data_dir), **FAST)
+    assert sorted(p.name for p in notes.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(intermediate="foo"), "unknown intermediate task 'foo'"),
+    (dict(target="xnli"), "task 'xnli' has no train split"),
+    (dict(target="mnlix"), "unknown task 'mnlix'"),
+    (dict(preset="tiny"), "unknown training preset 'tiny'"),
+    (dict(preset="cpu", intermediate="squad"), "trains NLI tasks only"),
+    (dict(preset="cpu", train_layers=5), r"--train-layers 5: .* has 2 encoder layer\(s\); choose 1..2"),
+])
+def test_bad_input_is_refused_before_anything_is_written(tmp_path, tiny_model_dir, data_dir, bad, match):
+    from robustxnli.errors import UserError
+
+    with pytest.raises(UserError, match=match):
+        train_run(tmp_path / "bad", model=str(tiny_model_dir), data_dir=str(data_dir), **{**FAST, **bad})
+    assert not (tmp_path / "bad").exists()
+
+
+def test_failed_run_that_trained_nothing_gives_way_to_another_command(tmp_path, tiny_model_dir, data_dir,
+                                                                      monkeypatch):
+    from robustxnli.errors import UserError
+    from robustxnli.rundir import mark_failed
+    from robustxnli.training import trainer_backend
+
+    out, kw = tmp_path / "r", dict(model=str(tiny_model_dir), data_dir=str(data_dir), **{**FAST, "target_limit": 16})
+
+    def broken(*args, **kwargs):
+        raise UserError("simulated failure inside a phase")
+
+    monkeypatch.setattr(trainer_backend, "train_phase", broken)
+    with pytest.raises(UserError):
+        train_run(out, intermediate="sst2", **kw)
+    mark_failed(out, UserError("simulated"))  # what the CLI does
+    monkeypatch.undo()
+    manifest = train_run(out, **kw)  # another command (no intermediate): replaces the failed run
+    assert manifest["status"] == "done" and manifest["regime"] == "baseline" and "error" not in manifest
+    # a failed run with a finished phase is not replaced
+    done = json.loads((out / "manifest.json").read_text())
+    (out / "manifest.json").write_text(json.dumps({**done, "status": "failed"}))
+    with pytest.raises(UserError, match="holds a different training run"):
+        train_run(out, **{**kw, "seed": 9})
+
+
+def _anli_data_dir(root, rounds=(("r1", 0, 30), ("r2", 30, 50))):
+    """A data dir with a few vendored ANLI pairs as rounds; MNLI still comes from the pack."""
+    import gzip
+
+    from robustxnli.data.base import PACK_DIR
+
+    lines = gzip.open(PACK_DIR / "anli/r1_dev.jsonl.gz", "rt").read().splitlines()
+    (root / "anli").mkdir(parents=True)
+    for name, a, b in rounds:
+        with gzip.open(root / f"anli/{name}_dev.jsonl.gz", "wt") as f:
+            f.write("\n".join(lines[a:b]) + "\n")
+    return root
+
+
+def test_anli_caveat_names_the_rounds_and_pairs_loaded(tmp_path, monkeypatch):
+    from robustxnli.training.run import Phase, _load_phase_data
+
+    monkeypatch.delenv("ROBUSTXNLI_DATA", raising=False)
+    phase = Phase("phase2", ["anli"], 1.0, 10, None, False)
+    data, caveats, hashes = _load_phase_data(phase, TrainConfig())
+    assert caveats == ["Offline, ANLI train is unavailable: ANLI r1 dev (1,000 pairs) stands in for it."]
+    assert [p.split("/")[-1] for p in hashes] == ["r1_dev.jsonl.gz"] and len(data[0][2]) == 10
+    data, caveats, hashes = _load_phase_data(phase, TrainConfig(data_dir=str(_anli_data_dir(tmp_path / "d"))))
+    assert caveats == ["Offline, ANLI train is unavailable: ANLI r1+r2 dev (50 pairs) stand in for it."]
+    assert len(hashes) == 2 and len(data[0][2]) == 10
+    from robustxnli.data import LoadedSplit, get_task
+    from robustxnli.training.run import _caveat
+
+    assert _caveat(get_task("mnli"), LoadedSplit([], ["nyu-mll/glue"], {}, source="hub")) is None  # real train
+
+
+def test_resume_keeps_caveats_of_done_phases_and_refuses_other_data(tmp_path, tiny_model_dir, monkeypatch):
+    from conftest import killed_training
+
+    from robustxnli.errors import UserError
+
+    monkeypatch.delenv("ROBUSTXNLI_DATA", raising=False)
+    data = _anli_data_dir(tmp_path / "data")
+    out, kw = tmp_path / "int", dict(model=str(tiny_model_dir), intermediate="anli", **FAST)
+    killed_training(monkeypatch, train_run, out, kill_at=4, data_dir=str(data), **kw)  # phase 2 has 3 steps
+    assert (out / "phase2/DONE").exists() and not (out / "phase3/DONE").exists()
+    with pytest.raises(UserError, match=r"phase2 \(anli\) was trained on other data than this command loads"):
+        train_run(out, data_dir=None, **kw)  # the pack has ANLI r1 only: other data for the phase done
+    manifest = train_run(out, data_dir=str(data), **kw)
+    anli = "Offline, ANLI train is unavailable: ANLI r1+r2 dev (50 pairs) stand in for it."
+    side = json.loads((out / "model/robustxnli.json").read_text())
+    assert anli in manifest["caveats"] and anli in side["caveats"]
+    assert any("MNLI" in c for c in manifest["caveats"]) and manifest["caveats"] == side["caveats"]
+    assert sorted(p.split("/")[-1] for p in manifest["data_sha256"]) == [
+        "dev_matched.jsonl.gz", "dev_mismatched.jsonl.gz", "r1_dev.jsonl.gz", "r2_dev.jsonl.gz"]
+
+
+def test_train_help_has_no_stray_markup_and_names_the_ladder(monkeypatch, capsys):
+    from robustxnli.cli import main
+
+    monkeypatch.setenv("COLUMNS", "250")
+    try:
+        main(["train", "--help"])
+    except SystemExit as exit_:
+        assert not exit_.code
+    text = capsys.readouterr().out
+    assert "Encoder learning rate (default preset: 1e-5)." in text and " ." not in text
+    assert "e5-small-L3 / e5-small-L6 / e5-small-L12" in text

@@ -204,6 +204,15 @@ def text_lengths(tok, texts: Sequence[str], prefix: str) -> list[int]:
     return [len(x) for x in tok([prefix + t for t in dict.fromkeys(texts)])["input_ids"]]
 
 
+def check_nli(task: str, spec) -> None:
+    """The cached bi-encoder has one 3-way pair head: NLI tasks only."""
+    from ..errors import UserError
+
+    if spec.kind != "nli":
+        raise UserError(f"the cached bi-encoder (--preset cpu) trains NLI tasks only; {task!r} is "
+                        f"{spec.kind}: use --preset default for it")
+
+
 def train_phase(cfg, phase, data: list[tuple[str, Any, Any]], start_dir: str, phase_dir: Path, tok,
                 model_dir: Path | None, base: str):
     """One STILTs phase on cached bottom states (see the module docstring); same contract as
@@ -216,9 +225,7 @@ def train_phase(cfg, phase, data: list[tuple[str, Any, Any]], start_dir: str, ph
     from .presets import auto_max_length
 
     for task, spec, _ in data:
-        if spec.kind != "nli":
-            raise UserError(f"the cached bi-encoder (--preset cpu) trains NLI tasks only; {task!r} is "
-                            f"{spec.kind}: use --preset default for it")
+        check_nli(task, spec)
     rows = [r for _, _, task_rows in data for r in task_rows]  # several NLI tasks share one 3-way head
     texts = [r["premise"] for r in rows] + [r["hypothesis"] for r in rows]
     max_length = cfg.max_length or auto_max_length(text_lengths(tok, [r["premise"] for r in rows], cfg.prefix))

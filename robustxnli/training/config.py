@@ -19,7 +19,7 @@ class TrainConfig:
     method: str = "trainer"  # trainer | cached-biencoder (training.cached)
     train_layers: int | None = None  # cached-biencoder: top layers trained; the rest is cached
     prefix: str = "query: "  # cached-biencoder: multilingual-e5's input prefix
-    intermediate: str = "none"  # none | task | comma list | multitask
+    intermediate: str = "none"  # none | task | comma list (regime "a+b") | multitask
     target: str = "mnli"
     seed: int = 1
     lr: float = 1e-5
@@ -60,10 +60,11 @@ class TrainConfig:
 
     @property
     def regime(self) -> str:
+        """baseline, the task, ``multitask`` (the built-in mix), or a comma list's tasks joined by "+"."""
         tasks = self.intermediate_tasks()
         if not tasks:
             return "baseline"
-        return "multitask" if len(tasks) > 1 else tasks[0]
+        return "multitask" if self.intermediate.strip().lower() == "multitask" else "+".join(tasks)
 
 
 @dataclass

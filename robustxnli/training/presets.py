@@ -21,7 +21,7 @@ _CPU_COMMON: dict[str, Any] = {
     "target_epochs": 1.0,
     "intermediate_epochs": 1.0,
     "target_limit": 8000,       # of the 19,647 MNLI dev m+mm stand-in pairs
-    "intermediate_limit": 1600,  # of the 3,200 ANLI r1-r3 dev stand-in pairs
+    "intermediate_limit": 1600,  # of the ANLI dev stand-in (a data dir: 3,200 r1-r3 pairs; the pack: 1,000 r1)
     "subset": "random",         # a seed-0 sample, the same for every seed (so seeds and regimes share caches)
     "warmup_ratio": 0.1,
     "freeze_embeddings": True,

@@ -65,45 +65,157 @@ def _drop_checkpoints(phase_dir: Path) -> None:
         shutil.rmtree(ckpt, ignore_errors=True)
 
 
-def _load_phase_data(phase: Phase, cfg: TrainConfig, caveats: list[str], hashes: dict[str, str]):
+def _caveat(spec, loaded) -> str | None:
+    """The task's stand-in caveat for what was loaded: none for the hub (its real train split); ANLI's names the
+    rounds and pairs actually read (the vendored pack holds r1 only, a data dir may hold r1-r3)."""
+    if loaded.source == "hub":
+        return None
+    if spec.name != "anli" or not loaded.files:
+        return spec.caveat
+    rounds = [Path(f).name.split("_")[0] for f in loaded.files]
+    span = "r1-r3" if rounds == ["r1", "r2", "r3"] else "+".join(rounds)
+    verb = "stands" if len(rounds) == 1 else "stand"
+    return f"Offline, ANLI train is unavailable: ANLI {span} dev ({len(loaded.rows):,} pairs) {verb} in for it."
+
+
+def _load_phase_data(phase: Phase, cfg: TrainConfig) -> tuple[list, list[str], dict[str, str]]:
+    """(task, spec, rows) per task of ``phase``, its caveats and the sha256 of the files read."""
     from ..data import get_task, load_task
 
-    data = []
+    data, caveats, hashes = [], [], {}
     for task in phase.tasks:
         spec = get_task(task)
-        if phase.final and spec.kind != "nli":
-            raise UserError(f"target task must be an NLI task, got {task!r}")
-        sample = cfg.subset == "random" and phase.limit is not None
-        loaded = load_task(task, "train", data_dir=cfg.data_dir, limit=None if sample else phase.limit)
-        rows = loaded.rows
-        if sample:  # seed 0 for every run seed: seeds differ in training order, not in data (and share caches)
-            random.Random(0).shuffle(rows)
-            rows = rows[: phase.limit]
-        elif cfg.subset != "first":
-            raise UserError(f"unknown subset {cfg.subset!r}; choose first or random")
+        loaded = load_task(task, "train", data_dir=cfg.data_dir)
+        rows = list(loaded.rows)
+        if cfg.subset == "random" and phase.limit is not None:
+            random.Random(0).shuffle(rows)  # seed 0 for every run seed: seeds differ in order, not data (caches)
+        rows = rows if phase.limit is None else rows[: phase.limit]
         hashes.update(loaded.sha256)
-        if spec.caveat:
-            caveats.append(spec.caveat)
+        if caveat := _caveat(spec, loaded):
+            caveats.append(caveat)
         data.append((task, spec, rows))
-    return data
+    return data, caveats, hashes
 
 
-# Options that change how a run is executed or kept, not what it learns: a resume may change them.
+def _done_caveats(facts: dict[str, Any], phase: Phase) -> list[str]:
+    """The caveats of a phase finished earlier (a resumed run keeps them); DONE files written before they were
+    recorded there fall back to the tasks' own caveats."""
+    from ..data import get_task
+
+    if "caveats" in facts:
+        return list(facts["caveats"])
+    return [c for c in (get_task(t).caveat for t in phase.tasks) if c]
+
+
+def _check_inputs(cfg: TrainConfig, base: str, depth: int | None) -> None:
+    """What a phase would refuse, checked before anything is written (a mistyped command leaves no run dir)."""
+    from ..data import get_task
+
+    if cfg.method not in ("trainer", "cached-biencoder"):
+        raise UserError(f"unknown training method {cfg.method!r}; choose trainer or cached-biencoder")
+    if cfg.subset not in ("first", "random"):
+        raise UserError(f"unknown subset {cfg.subset!r}; choose first or random")
+    for phase in plan_phases(cfg):  # an unknown intermediate task is refused here
+        for task in phase.tasks:
+            spec = get_task(task)
+            if "train" not in spec.files:
+                raise UserError(f"task {task!r} has no train split ({', '.join(spec.files)} only); choose a task "
+                                "that trains, e.g. --target mnli")
+            if phase.final and spec.kind != "nli":
+                raise UserError(f"target task must be an NLI task, got {task!r}")
+            if cfg.method == "cached-biencoder":
+                from .cached import check_nli
+                check_nli(task, spec)
+    if cfg.method == "cached-biencoder" and cfg.train_layers:
+        depth = depth if depth is not None else _encoder_depth(base)
+        if depth is not None and cfg.train_layers > depth:
+            raise UserError(f"--train-layers {cfg.train_layers}: {cfg.model} has {depth} encoder layer(s); "
+                            f"choose 1..{depth}")
+
+
+# Options that change how a run is executed or kept, not what it learns: a resume may change them (--data-dir only
+# where it loads the same files for every phase already trained: see _check_phase_data).
 EXECUTION_FIELDS = ("data_dir", "keep_checkpoints", "save_steps")
 
 
-def _check_same_training(run: RunDir, cfg: TrainConfig) -> None:
-    """A re-run resumes only the same training; any other option is refused, naming it (nothing is mixed)."""
+def _training_difference(before: dict[str, Any], cfg: TrainConfig) -> str | None:
     from ..rundir import clean, identity_difference
 
-    before = run.manifest().get("config")
-    if not before:
-        return
     keep = lambda d: {k: v for k, v in d.items() if k not in EXECUTION_FIELDS}  # noqa: E731
-    problem = identity_difference(keep(before), keep(clean(dataclasses.asdict(cfg))))
-    if problem:
-        raise UserError(f"{run.path} holds a different training run ({problem}); choose another --out, or delete "
-                        "that directory to start over")
+    return identity_difference(keep(before), keep(clean(dataclasses.asdict(cfg))))
+
+
+def _has_work(path: Path) -> bool:
+    """Whether a phase under ``path`` finished or checkpointed, or a model was saved there."""
+    return (path / "model").exists() or any(path.glob("phase*/DONE")) or any(path.glob("phase*/checkpoint-*"))
+
+
+def _start_over(run: RunDir, manifest: dict[str, Any]) -> None:
+    """Clear a run that trained nothing; a sweep's stamps (cell_*, sweep_*) stay."""
+    stamps = {k: v for k, v in manifest.items() if k.startswith(("cell_", "sweep_"))}
+    for phase_dir in run.path.glob("phase*"):
+        shutil.rmtree(phase_dir, ignore_errors=True)
+    run.clear()
+    if stamps:
+        run.write_manifest(**stamps)
+
+
+def _check_out_dir(path: Path, cfg: TrainConfig) -> None:
+    """``--out`` is new, empty, a sweep cell's stamp, or the same training (a re-run resumes it). A failed or
+    interrupted run that trained nothing yet gives way to another command; anything else is refused."""
+    from ..rundir import MANIFEST
+
+    if not path.is_dir():
+        return
+    if not (path / MANIFEST).exists():
+        names = sorted(p.name for p in path.iterdir())
+        if names:
+            raise UserError(f"{path} is not empty ({', '.join(names[:3])}{', …' if len(names) > 3 else ''}) and "
+                            "holds no robustxnli run; choose another --out (a new or empty directory)")
+        return
+    run = RunDir(path)
+    before = run.manifest()
+    kind = before.get("kind")
+    if kind and kind != "train":
+        raise UserError(f"{path} holds a different run (kind: {kind!r} there, 'train' now); choose another --out, "
+                        "or delete that directory to start over")
+    problem = _training_difference(before["config"], cfg) if before.get("config") else None
+    if problem is None:
+        return
+    status = before.get("status")
+    if status in ("failed", "interrupted") and not _has_work(path):
+        print(f"robustxnli: {path} holds a {status} training that finished no phase ({problem}); starting over "
+              "with this command")
+        _start_over(run, before)
+        return
+    raise UserError(f"{path} holds a different training run ({problem}); choose another --out, or delete that "
+                    "directory to start over")
+
+
+def _phase_files_now(phase: Phase, cfg: TrainConfig) -> dict[str, str]:
+    from ..data import split_sha256
+
+    return {f: h for task in phase.tasks for f, h in split_sha256(task, "train", data_dir=cfg.data_dir).items()}
+
+
+def _check_phase_data(run: RunDir, cfg: TrainConfig) -> None:
+    """A resume reads, for every phase that finished or checkpointed, the same files (by content) it trained on:
+    another --data-dir is refused where it changes them (e.g. ANLI r1 from the pack vs r1-r3 from a data dir)."""
+    manifest = run.manifest()
+    recorded = manifest.get("phase_data_sha256") or {}
+    was = (manifest.get("config") or {}).get("data_dir")
+    for phase in plan_phases(cfg):
+        phase_dir = run.path / phase.name
+        if not ((phase_dir / "DONE").exists() or any(phase_dir.glob("checkpoint-*"))):
+            continue
+        if phase.name in recorded:
+            same = sorted(recorded[phase.name].values()) == sorted(_phase_files_now(phase, cfg).values())
+        else:  # a run from before per-phase hashes: only the same --data-dir is known to be the same data
+            same = was == cfg.data_dir
+        if not same:
+            raise UserError(f"{run.path}: {phase.name} ({', '.join(phase.tasks)}) was trained on other data than "
+                            f"this command loads (--data-dir: {was or 'none'} there, {cfg.data_dir or 'none'} now); "
+                            "resume with the --data-dir it used, or choose another --out")
 
 
 def train_run(out: str | Path, **kwargs: Any) -> dict[str, Any]:
@@ -117,14 +229,18 @@ def train_run(out: str | Path, **kwargs: Any) -> dict[str, Any]:
     from ..models.sidecar import read_sidecar, write_sidecar
     from ..models.encoders import load_tokenizer
 
-    run = RunDir(out)
     base = resolve_base_model(kwargs.get("model") or TrainConfig.model)
-    cfg = resolve_config(kwargs, _encoder_depth(base) if kwargs.get("preset", "default") != "default" else None)
-    _check_same_training(run, cfg)
+    depth = _encoder_depth(base) if kwargs.get("preset", "default") != "default" else None
+    cfg = resolve_config(kwargs, depth)
+    _check_inputs(cfg, base, depth)
+    if _rank() == 0:  # the other ranks would race rank 0's first writes (and must not clear anything)
+        _check_out_dir(Path(out), cfg)
+    run = RunDir(out)
     done = run.manifest()
     if done.get("status") == "done" and (run.path / "model" / "config.json").exists():
         print(f"robustxnli: {run.path} is already trained; nothing to do")
         return done
+    _check_phase_data(run, cfg)
     base_side = read_sidecar(base)
     caveats = list(base_side.get("caveats", []))
     tasks = cfg.intermediate_tasks()
@@ -135,7 +251,7 @@ def train_run(out: str | Path, **kwargs: Any) -> dict[str, Any]:
                            cfg.model), model_label=label, regime=cfg.regime, intermediate=tasks, target=cfg.target,
                            seed=cfg.seed, status="running")
     tok = load_tokenizer(base)
-    hashes: dict[str, str] = dict(run.manifest().get("data_sha256", {}))
+    phase_data: dict[str, dict[str, str]] = dict(run.manifest().get("phase_data_sha256") or {})
     timings: dict[str, Any] = {}
     model_dir = run.path / "model"
     start_dir = base
@@ -143,17 +259,18 @@ def train_run(out: str | Path, **kwargs: Any) -> dict[str, Any]:
         phase_dir = run.path / phase.name
         if not (phase_dir / "DONE").exists():
             set_seed(cfg.seed)
-            data = _load_phase_data(phase, cfg, caveats, hashes)
+            data, phase_caveats, phase_data[phase.name] = _load_phase_data(phase, cfg)
+            caveats.extend(phase_caveats)
+            if main:
+                run.write_manifest(phase_data_sha256=phase_data)  # what a resume must read again
             if cfg.method == "cached-biencoder":
                 from .cached import train_phase
                 result, model, extras = train_phase(cfg, phase, data, start_dir, phase_dir, tok,
                                                     model_dir if phase.final else None, base)
-            elif cfg.method == "trainer":
+            else:
                 from .trainer_backend import train_phase
                 result, model, extras = train_phase(cfg, phase, data, start_dir, phase_dir, tok,
                                                     model_dir if phase.final else None)
-            else:
-                raise UserError(f"unknown training method {cfg.method!r}; choose trainer or cached-biencoder")
             if phase.final and main:
                 counts = count_parameters(model)
                 sidecar = {
@@ -166,18 +283,30 @@ def train_run(out: str | Path, **kwargs: Any) -> dict[str, Any]:
                 write_sidecar(model_dir, sidecar)
             if main:
                 (phase_dir / "DONE").write_text(json.dumps({"seconds": result.seconds, "steps": result.steps,
-                                                            **extras.get("phase", {})}))
-                run.write_manifest(data_sha256=hashes)
+                                                            **extras.get("phase", {}), "caveats": phase_caveats}))
+                run.write_manifest(data_sha256=_data_sha256(run.manifest(), phase_data, cfg))
                 if not cfg.keep_checkpoints:
                     _drop_checkpoints(phase_dir)
             _barrier()  # the next phase (on every rank) reads what rank 0 wrote
-        facts = json.loads((phase_dir / "DONE").read_text())
+        else:
+            caveats.extend(_done_caveats(json.loads((phase_dir / "DONE").read_text()), phase))
+        facts = {k: v for k, v in json.loads((phase_dir / "DONE").read_text()).items() if k != "caveats"}
         timings[f"{phase.name}_seconds"] = facts["seconds"]
         timings[f"{phase.name}_facts"] = facts
         start_dir = str(phase_dir / "encoder")
     if main:
         side = read_sidecar(model_dir)
         run.finish(params_total=side["params_total"], params_non_embedding=side["params_non_embedding"],
-                   caveats=side["caveats"], data_sha256=hashes, checkpoint=str(model_dir), **timings)
+                   caveats=sorted(set(caveats)), data_sha256=_data_sha256(run.manifest(), phase_data, cfg),
+                   checkpoint=str(model_dir), **timings)
     _barrier()
     return run.manifest()
+
+
+def _data_sha256(manifest: dict[str, Any], phase_data: dict[str, dict[str, str]], cfg: TrainConfig
+                 ) -> dict[str, str]:
+    """sha256 of every file the run's phases trained on (a phase finished before per-phase hashes were recorded
+    keeps the manifest's earlier list)."""
+    legacy = any(p.name not in phase_data for p in plan_phases(cfg))
+    out = dict(manifest.get("data_sha256") or {}) if legacy else {}
+    return {**out, **{f: h for p in plan_phases(cfg) for f, h in phase_data.get(p.name, {}).items()}}

@@ -82,6 +82,11 @@ def _run_trainer(model, encoder, batches, phase_dir: Path, cfg: TrainConfig) -> 
             self.optimizer.load_state_dict(torch.load(ckpt / "optimizer.pt", map_location="cpu", weights_only=True))
             self.lr_scheduler.load_state_dict(torch.load(ckpt / "scheduler.pt", weights_only=True))
 
+        def log(self, logs, *args, **kwargs):
+            if "train_loss" in logs:
+                logs = {**logs, **_resumed_loss(logs["train_loss"], self.state.global_step, resumed_from)}
+            return super().log(logs, *args, **kwargs)
+
     try:
         args = TrainingArguments(
             output_dir=str(phase_dir), per_device_train_batch_size=1, gradient_accumulation_steps=cfg.grad_accum,
@@ -101,6 +106,7 @@ def _run_trainer(model, encoder, batches, phase_dir: Path, cfg: TrainConfig) -> 
     from .checkpoints import latest_complete_checkpoint
 
     last = latest_complete_checkpoint(phase_dir)  # a checkpoint cut short by kill -9 is skipped
+    resumed_from = _checkpoint_step(last) if last else 0
     if last:
         print(f"robustxnli: resuming {phase_dir.name} from {Path(last).name}")
     start = time.time()
@@ -109,6 +115,20 @@ def _run_trainer(model, encoder, batches, phase_dir: Path, cfg: TrainConfig) -> 
     if _is_main():
         (phase_dir / "log_history.json").write_text(json.dumps(log, indent=1))
     return PhaseResult(time.time() - start, trainer.state.global_step, log)
+
+
+def _checkpoint_step(checkpoint: str) -> int:
+    return int(json.loads((Path(checkpoint) / "trainer_state.json").read_text())["global_step"])
+
+
+def _resumed_loss(hf_loss: float, global_step: int, resumed_from: int) -> dict[str, Any]:
+    """Trainer's final ``train_loss`` is the loss summed over the steps of this process divided by *all* steps;
+    after a resume from step ``resumed_from`` that understates it. Returns the mean over the steps run here
+    (what "phase done: N steps ... mean loss" reports) and, after a resume, the step it started from."""
+    if not resumed_from:
+        return {"train_loss": hf_loss}
+    return {"train_loss": hf_loss * global_step / max(1, global_step - resumed_from),
+            "train_loss_from_step": resumed_from}
 
 
 
@@ -137,7 +157,7 @@ def train_phase(cfg: TrainConfig, phase, data: list[tuple[str, Any, Any]], start
         if _is_main():
             encoder.save_pretrained(phase_dir / "encoder", safe_serialization=True)
             tok.save_pretrained(phase_dir / "encoder")
-        return result, encoder, {}
+        return result, encoder, {"phase": _loss_facts(result.log)}
     (task, spec, rows), = data
     feats = featurize(spec, rows, tok, cfg.max_length)
     batches = _epoch_batches(feats, cfg, phase.epochs, phase.max_steps, pad_id, None, 7)
@@ -150,7 +170,14 @@ def train_phase(cfg: TrainConfig, phase, data: list[tuple[str, Any, Any]], start
     if _is_main():
         model.save_pretrained(model_dir, safe_serialization=True)
         tok.save_pretrained(model_dir)
-    return result, model, {}
+    return result, model, {"phase": _loss_facts(result.log)}
+
+
+def _loss_facts(log: list[dict[str, Any]]) -> dict[str, Any]:
+    """The phase's mean loss (of the steps run in the last process: see :func:`_resumed_loss`) for its facts."""
+    final = next((e for e in reversed(log) if "train_loss" in e), {})
+    return {k: round(v, 4) if k == "train_loss" else v for k, v in final.items()
+            if k in ("train_loss", "train_loss_from_step")}
 
 
 def _is_main() -> bool:
