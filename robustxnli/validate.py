@@ -204,8 +204,8 @@ def checkpoint(option: str, name: str | None, *, classifier: bool = True) -> Non
         except Exception:  # an invalid repo id
             cached = None
         if not isinstance(cached, str):
-            raise UserError(f"{option} {text}: not a local directory, not an embedded name (e5-small, e5-small-L6, "
-                            "e5-small-L3) and not in the Hugging Face cache, and the hub is unreachable (offline)")
+            raise UserError(f"{option} {text}: not a local directory, not an embedded name (e5-small-L3, "
+                            "e5-small-L6, e5-small-L12 = e5-small, or any e5-small-LN) and not in the Hugging Face cache, and the hub is unreachable (offline)")
         return
     if not p.is_dir():
         raise UserError(f"{option} {text} is a file; give the model's directory")

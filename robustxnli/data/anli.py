@@ -15,6 +15,7 @@ TASK = Task(
     hub={"train": ("facebook/anli", None, "train_r1"),
          **{f"{r}_dev": ("facebook/anli", None, f"dev_{r}") for r in _ROUNDS},
          **{f"{r}_test": ("facebook/anli", None, f"test_{r}") for r in _ROUNDS}},
-    caveat="Offline, ANLI train is unavailable: ANLI r1-r3 dev stand in for it.",
+    # training names the rounds and pairs it actually read (the vendored pack holds r1 dev only)
+    caveat="Offline, ANLI train is unavailable: the ANLI dev rounds found on disk stand in for it.",
     citation="Nie et al. 2020, Adversarial NLI: A New Benchmark for Natural Language Understanding (CC BY-NC 4.0)",
 )

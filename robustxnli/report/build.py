@@ -41,7 +41,7 @@ def build_report(run_dirs: Sequence[str | Path], out: str | Path, sweep_config: 
 
         cfg = load_config(sweep_config)
         sweep_hash = cfg.sweep_hash
-        expected = {"langs": list(cfg.langs), "regimes": list(cfg.regimes)}
+        expected = {"langs": list(cfg.langs), "regimes": [_regime_label(r) for r in cfg.regimes]}
     runset = drop_duplicate_runs(find_runs(run_dirs, sweep_hash))  # one dedup rule for every section
     ex = add_pooled_adversarial(example_frame(runset))
     hans = hans_frame(runset)
@@ -117,6 +117,13 @@ def _amplification_half_width(stilts) -> float | None:
     pooled = rows[rows.condition.str.startswith(ADVERSARIAL)]
     r = (pooled if len(pooled) else rows)
     return float((r.ci_high.iloc[0] - r.ci_low.iloc[0]) / 2) if len(r) else None
+
+
+def _regime_label(regime: str) -> str:
+    """A sweep config's regime as training labels its runs (``anli,snli`` -> ``anli+snli``)."""
+    from ..training.config import TrainConfig
+
+    return regime if regime == "baseline" else TrainConfig(intermediate=regime).regime
 
 
 def _config_gap(cfg: Any, ex: pd.DataFrame, sizes: pd.DataFrame) -> str:
