@@ -79,3 +79,16 @@ def test_distractor_recipes_through_the_attack_runner(tmp_path, tiny_model_dir, 
     assert attack_run(clf, "de", "distractor-length", limit=1, out=tmp_path / "default", data_dir=data_dir,
                       progress=False)["n"] == 1
     assert RunDir(tmp_path / "default").manifest()["perturb"] == "premise"
+
+
+def test_a_recipe_refusing_the_columns_stops_the_command_before_any_run(tmp_path, tiny_model_dir, data_dir):
+    """`attack --recipe charnoise --recipe distractor-length --perturb hypothesis` used to run the charnoise cell
+    and only then stop at the distractor; every recipe is now built with the columns first."""
+    from test_bad_input import run_cli
+
+    out = tmp_path / "runs"
+    r = run_cli(["attack", "--model", str(tiny_model_dir), "--lang", "de", "--limit", "2", "--data-dir",
+                 str(data_dir), "--recipe", "charnoise", "--recipe", "distractor-length", "--perturb", "hypothesis",
+                 "--out", str(out)])
+    assert r.returncode == 2 and "appends to the premise: run it with --perturb premise" in r.stderr, r.stderr
+    assert not out.exists()

@@ -96,6 +96,19 @@ def test_cli_parallel_true_needs_parallel_text(tmp_path, tiny_model_dir):
     assert "ParallelTranslation" not in json.loads((tmp_path / "b" / "de-codemix" / "manifest.json").read_text())["attack"]
 
 
+def test_cli_parallel_true_runs_on_xnli(tmp_path, tiny_model_dir, data_dir):
+    """XNLI is parallel, so ``-o parallel=true`` must run there: the check of the options before any run dir was
+    built without the translations and refused it."""
+    from test_codemix import need
+
+    need("de", "en")
+    p = subprocess.run([CLI, "attack", "--model", str(tiny_model_dir), "--lang", "de", "--recipe", "codemix",
+                        "-o", "target_langs=en", "-o", "parallel=true", "--limit", "2", "--data-dir", str(data_dir),
+                        "--out", str(tmp_path / "x")], capture_output=True, text=True, env=_env(), timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "ParallelTranslation" in json.loads((tmp_path / "x" / "de-codemix" / "manifest.json").read_text())["attack"]
+
+
 def test_cli_codemix_on_xnli_uses_words_of_the_human_translations(tmp_path, data_dir):
     """The installed command on XNLI: the attack is built with the parallel check, and every word a successful
     example mixes in occurs in the XNLI translation of that hypothesis into one of the target languages."""

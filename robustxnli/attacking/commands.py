@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
 
         from robustxnli import validate
 
-        from .runner import attack_run, build_attack, language_generic, slug, summary_line
+        from .runner import attack_context, attack_run, build_attack, language_generic, slug, summary_line
 
         validate.positive("--limit", limit)
         validate.seed("--seed", seed)
@@ -114,12 +114,12 @@ def register(app: typer.Typer) -> None:
             typer.echo(own.describe(dict.fromkeys(code for code, _ in plan)))
         clf = load_classifier(model, device=device, label_order=label_order.split(",") if label_order else None)
         user_keys = list(parse_options(option))
-        if user_keys:  # check every recipe's options before any run dir is written
-            from robustxnli.attacks.engine import make_context
-
+        if user_keys or perturb is not None:  # check every recipe's options and columns before any run dir
             for rec in dict.fromkeys(rec for _, rec in plan):
                 code = next(c for c, r in plan if r is rec)
-                build_attack(rec, make_context(clf, code, perturb or rec.perturb, seed, dict(options)), user_keys)
+                ctx = attack_context(clf, code, perturb or rec.perturb, seed, dict(options), own, split,
+                                     str(data_dir) if data_dir else None)
+                build_attack(rec, ctx, user_keys, generic=own is not None and language_generic(rec, code))
         for code, rec in plan:
             run_dir = out / f"{code}-{slug(rec.name)}"
             summary = attack_run(model, code, rec, split=split, limit=limit, seed=seed, perturb=perturb,

@@ -212,8 +212,6 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     from robustxnli.rundir import data_fingerprint
 
     from robustxnli.attacks.constraints import perturbed_columns
-    from robustxnli.attacks.engine import make_context
-    from robustxnli.attacks.parallel import user_parallel, xnli_parallel
 
     if data is not None:
         from robustxnli.data.user import UserData, load_user_data
@@ -242,9 +240,7 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
 
     run_path = Path(out or default_out(clf.name, lang, rec.name, seed))
     validate.out_dir("--out", run_path)
-    # the pair in the other languages (loaded only if a recipe asks: codemix confirms translations with it)
-    parallel = user_parallel(lang, data) if data is not None else xnli_parallel(lang, split, data_dir)
-    ctx = make_context(clf, lang, perturb, seed, options, model_wrapper=two_way_wrapper(clf, data), parallel=parallel)
+    ctx = attack_context(clf, lang, perturb, seed, options, data, split, data_dir)
     # before the run dir exists: a recipe refusing its options leaves nothing behind
     generic = data is not None and language_generic(rec, lang)  # checked above; build() would refuse the code
     try:
@@ -320,6 +316,18 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
     run.finish(status="done", timing={"seconds": round(seconds, 3), "examples_attacked": len(todo),
                                       **{k: round(v, 3) if isinstance(v, float) else v for k, v in wrapper.items()}})
     return summary
+
+
+def attack_context(clf: Any, lang: str, perturb: str, seed: int, options: dict[str, Any], data: Any, split: str,
+                   data_dir: str | None) -> Any:
+    """The recipe context of one attack: the model (two-way sets wrapped), and the pair in the other languages
+    (loaded only if a recipe asks: codemix and ParallelSense confirm words with it)."""
+    from robustxnli.attacks.engine import make_context
+    from robustxnli.attacks.parallel import user_parallel, xnli_parallel
+
+    parallel = user_parallel(lang, data) if data is not None else xnli_parallel(lang, split, data_dir)
+    return make_context(clf, lang, perturb, seed, options, model_wrapper=two_way_wrapper(clf, data),
+                        parallel=parallel)
 
 
 def constraint_caveats(attack: Any, options: dict[str, Any]) -> list[str]:
