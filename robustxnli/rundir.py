@@ -163,6 +163,13 @@ class RunDir:
                 pass
 
     # identity ----------------------------------------------------------------------------------------------
+    def refuse_other_kind(self, manifest: dict[str, Any], kind: str) -> None:
+        """A run of another kind is never resumed or replaced here (e.g. evaluate --out a training run)."""
+        there = manifest.get("kind")
+        if there and there != kind:
+            raise UserError(f"{self.path} holds a different run (kind: {there!r} there, {kind!r} now); choose "
+                            "another --out, or delete that directory to start over")
+
     def check_identity(self, identity: dict[str, Any], overwrite: bool = False,
                        names: dict[str, str] | None = None) -> dict[str, Any]:
         """Refuse to resume a directory that holds another run's work; ``overwrite`` clears our files first.
@@ -179,10 +186,8 @@ class RunDir:
                                 "resume; pass --overwrite to start over there, or choose another --out")
             return identity
         manifest = self.manifest()
-        there = manifest.get("kind")
-        if there and identity.get("kind") and there != identity["kind"]:  # e.g. evaluate --out a training run
-            raise UserError(f"{self.path} holds a different run (kind: {there!r} there, {identity['kind']!r} now); "
-                            "choose another --out, or delete that directory to start over")
+        if identity.get("kind"):
+            self.refuse_other_kind(manifest, identity["kind"])
         before = manifest.get("identity")
         if before is None:
             if self.records_path.exists() and self.records_path.stat().st_size:

@@ -117,13 +117,17 @@ def _label_clashes(runs: list[Run]) -> list[str]:
     pooled as one model, which must be said."""
     weights: dict[tuple, dict[str, Path]] = {}
     for run in runs:
-        f, m = model_fields(run.manifest), run.manifest
-        sha = (m.get("identity") or {}).get("model_sha256") or m.get("checkpoint")
+        f, sha = model_fields(run.manifest), _weights(run.manifest)
         if run.kind != "train" and sha:
             weights.setdefault((f["size"], f["regime"], f["seed"]), {}).setdefault(str(sha), run.path)
     return [f"runs of {len(found)} different models share the label {size} / {regime} / seed {seed} and are "
             f"pooled as one model (e.g. {' and '.join(str(p) for p in list(found.values())[:2])}); report them "
             "separately" for (size, regime, seed), found in weights.items() if len(found) > 1]
+
+
+def _weights(m: dict[str, Any]) -> Any:
+    """Which weights a run used: their sha256 from the run identity, else the checkpoint path."""
+    return (m.get("identity") or {}).get("model_sha256") or m.get("checkpoint")
 
 
 def _run_cell(run: Run) -> tuple:
@@ -134,8 +138,7 @@ def _run_cell(run: Run) -> tuple:
     import json
 
     f, m = model_fields(run.manifest), run.manifest
-    weights = (m.get("identity") or {}).get("model_sha256") or m.get("checkpoint")
-    return (run.kind, f["size"], f["regime"], f["seed"], weights, m.get("recipe"), own_data_tag(m), m.get("split"),
+    return (run.kind, f["size"], f["regime"], f["seed"], _weights(m), m.get("recipe"), own_data_tag(m), m.get("split"),
             m.get("perturb"), m.get("attack_seed"), json.dumps(m.get("options") or {}, sort_keys=True, default=str))
 
 
@@ -272,12 +275,12 @@ def training_choices(m: dict[str, Any]) -> str:
 def _phase_text(task: Any, n: Any, epochs: Any, max_steps: Any, facts: dict[str, Any]) -> str:
     """"mnli 8,000 pairs x 2.0 ep", or with a step cap what was trained: "mnli 800 pairs, capped at 15 steps
     (481 pairs seen)"."""
-    pairs = f"{n:,} pairs" if isinstance(n, int) else ""
+    head = f"{task} {n:,} pairs" if isinstance(n, int) else str(task)
     if max_steps:
         seen = facts.get("examples_seen")
-        return (f"{task} {pairs}, capped at {facts.get('steps', max_steps)} steps"
-                + (f" ({seen:,} pairs seen)" if isinstance(seen, int) else "")).replace("  ", " ")
-    return f"{task} {pairs} x {epochs} ep".replace("  ", " ")
+        return (f"{head}, capped at {facts.get('steps', max_steps)} steps"
+                + (f" ({seen:,} pairs seen)" if isinstance(seen, int) else ""))
+    return f"{head} x {epochs} ep"
 
 
 def provenance(runset: RunSet) -> dict[str, Any]:

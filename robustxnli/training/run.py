@@ -175,10 +175,7 @@ def _check_out_dir(path: Path, cfg: TrainConfig) -> None:
         return
     run = RunDir(path)
     before = run.manifest()
-    kind = before.get("kind")
-    if kind and kind != "train":
-        raise UserError(f"{path} holds a different run (kind: {kind!r} there, 'train' now); choose another --out, "
-                        "or delete that directory to start over")
+    run.refuse_other_kind(before, "train")
     problem = _training_difference(before["config"], cfg) if before.get("config") else None
     if problem is None:
         return
