@@ -96,6 +96,8 @@ class AttackRecord(_Row):
     words_changed: int
     words_changed_frac: float
     queries: int
+    # candidates the constraints checked / refused for this pair (attacks/refusals.py; absent when skipped)
+    candidates: dict[str, Any] | None = None
 
 
 @dataclass
@@ -169,6 +171,7 @@ class AttackSummary(_Row):
     mean_words_changed: float | None
     mean_queries: float | None
     by_class: dict[str, Any] | None = None  # per gold class: skipped, succeeded, robust accuracy (perclass.py)
+    candidates: dict[str, Any] | None = None  # pairs counted, candidates checked/accepted, refused per constraint
 
 
 @dataclass

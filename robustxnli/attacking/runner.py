@@ -23,6 +23,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from robustxnli.attacks.refusals import RefusalCounter, describe_candidates, summarize_candidates
 from robustxnli.constants import XNLI_LANGS
 from robustxnli.errors import UserError
 from robustxnli.offline import prepare
@@ -56,8 +57,10 @@ def _probs(raw: Any) -> list[float]:
     return [round(float(x), 6) for x in np.ravel(arr)]
 
 
-def result_record(example: Any, result: Any, columns: Sequence[str]) -> dict[str, Any]:
-    """One records.jsonl row from a TextAttack AttackResult."""
+def result_record(example: Any, result: Any, columns: Sequence[str], candidates: dict[str, Any] | None = None
+                  ) -> dict[str, Any]:
+    """One records.jsonl row from a TextAttack AttackResult (``candidates``: what the constraints checked and
+    refused for it, attacks/refusals.py)."""
     from robustxnli.attacks.constraints import column_word_count, words_changed
 
     status = {"SuccessfulAttackResult": "succeeded", "FailedAttackResult": "failed",
@@ -76,6 +79,7 @@ def result_record(example: Any, result: Any, columns: Sequence[str]) -> dict[str
         adv_premise=adv["premise"], adv_hypothesis=adv["hypothesis"],
         words_changed=n_changed, words_changed_frac=round(n_changed / n_words, 6) if n_words else 0.0,
         queries=int(pert.num_queries if status != "skipped" else orig.num_queries),
+        candidates=candidates if status != "skipped" else None,
     ).to_json()
 
 
@@ -84,14 +88,16 @@ def nfc_pair(ex: Any) -> tuple[str, str]:
 
 
 def attack_examples(attack: Any, examples: Sequence[Any], seed: int, columns: Sequence[str],
-                    skip: set[str] = frozenset(), wrapper: Any = None, prefetch: int = 64
-                    ) -> Iterator[dict[str, Any]]:
+                    skip: set[str] = frozenset(), wrapper: Any = None, prefetch: int = 64,
+                    refusals: Any = None) -> Iterator[dict[str, Any]]:
     """Attack each example not in ``skip`` (NFC-normalised pair, gold label); yield its record.
 
     With ``wrapper`` (the goal function's cached model wrapper), clean pairs are predicted ``prefetch`` at a time
     in one batched call: TextAttack would otherwise run one forward pass of a single pair per example. Chunks are
     fixed slices of ``examples`` (done ones included), so a resumed run batches exactly like an uninterrupted
-    one and gets bit-identical clean probabilities.
+    one and gets bit-identical clean probabilities. With ``refusals`` (a
+    :class:`~robustxnli.attacks.refusals.RefusalCounter` on ``attack``), each record says what the constraints
+    checked and refused for its pair.
     """
     from textattack.shared import AttackedText
 
@@ -107,7 +113,8 @@ def attack_examples(attack: Any, examples: Sequence[Any], seed: int, columns: Se
             seed_everything(example_seed(seed, ex.id))
             premise, hypothesis = nfc_pair(ex)
             text = AttackedText(OrderedDict(premise=premise, hypothesis=hypothesis))
-            yield result_record(ex, attack.attack(text, int(ex.label)), columns)
+            result = attack.attack(text, int(ex.label))
+            yield result_record(ex, result, columns, refusals.take() if refusals is not None else None)
 
 
 def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -128,6 +135,7 @@ def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         mean_words_changed=mean([r["words_changed_frac"] for r in by["succeeded"]]),
         mean_queries=mean([r["queries"] for r in attacked]),
         by_class=attack_by_class(records),  # per gold class: skipped (already wrong), succeeded, robust acc
+        candidates=summarize_candidates(records),  # where the candidates went (older records: none)
     ).to_json()
 
 
@@ -293,7 +301,8 @@ def attack_run(model: Any, lang: str, recipe: Any, split: str = "dev", limit: in
         with progress_bar(f"attack {rec.name} {lang}", len(examples), counts, enabled=progress) as advance:
             advance(len(examples) - len(todo))
             last_flush = time.perf_counter()
-            for row in attack_examples(attack, examples, seed, columns, skip=done, wrapper=ctx.model_wrapper):
+            for row in attack_examples(attack, examples, seed, columns, skip=done, wrapper=ctx.model_wrapper,
+                                       refusals=RefusalCounter(attack)):
                 pending.append(row)
                 advance(1, **{row["status"]: 1})
                 # fsync at most every FLUSH_SECONDS: a kill loses < FLUSH_SECONDS of work, never a written record
@@ -389,7 +398,14 @@ def summary_line(summary: dict[str, Any]) -> str:
 
     return (f"n={summary['n']} clean={pct(summary['clean_accuracy'])} robust={pct(summary['robust_accuracy'])} "
             f"success={pct(summary['attack_success_rate'])} (succeeded {summary['n_succeeded']}, failed "
-            f"{summary['n_failed']}, skipped {summary['n_skipped']})" + _class_part(summary.get("by_class")))
+            f"{summary['n_failed']}, skipped {summary['n_skipped']})" + _class_part(summary.get("by_class"))
+            + _candidate_part(summary.get("candidates")))
+
+
+def _candidate_part(candidates: dict[str, Any] | None) -> str:
+    """' | 1,234 candidates checked in 20 attacked pairs, 3.1% accepted; refused by ...'."""
+    text = describe_candidates(candidates)
+    return f" | {text}" if text else ""
 
 
 def _class_part(by_class: dict[str, Any] | None) -> str:

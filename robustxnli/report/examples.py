@@ -83,4 +83,7 @@ def validity_section(runset: RunSet) -> Section | None:
 
 def attack_sections(runset: RunSet, seed: int = 0, k: int = 3) -> list[Section]:
     """The sections build.py appends (none when the run set has no attack runs)."""
-    return [s for s in (validity_section(runset), examples_section(runset, k, seed)) if s is not None]
+    from .candidates import candidates_section
+
+    sections = (validity_section(runset), candidates_section(runset), examples_section(runset, k, seed))
+    return [s for s in sections if s is not None]
