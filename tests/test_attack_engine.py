@@ -362,6 +362,10 @@ def test_cli_attack_and_recipes_list(model_dir, data_dir, tmp_path, capsys):
 
 
 INTERRUPT_SCRIPT = SLOW_ATTACK + """
+import signal
+# Ctrl-C as in a terminal: a test suite started in the background (`make test &`) runs with SIGINT ignored, which
+# children inherit, so Python would never raise KeyboardInterrupt
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from robustxnli.cli import main
 main(["attack", "--model", sys.argv[1], "--lang", "de", "--recipe", "charnoise", "--limit", "10",
       "--out", sys.argv[2], "--data-dir", sys.argv[3]])
