@@ -58,10 +58,11 @@ class RefusalCounter:
             refused = len(transformed_texts) - len(kept)
             if refused and before is not None:
                 for reason, n in constraint.rejected.items():
-                    if n - before.get(reason, 0):
-                        self.refused[f"{label}: {reason}"] += n - before.get(reason, 0)
-                        refused -= n - before.get(reason, 0)
-            if refused > 0:
+                    new = n - before.get(reason, 0)
+                    if new:
+                        self.refused[f"{label}: {reason}"] += new
+                        refused -= new
+            if refused > 0:  # refusals the constraint gave no reason for
                 self.refused[label] += refused
             return kept
 

@@ -51,7 +51,7 @@ def candidates_section(runset: RunSet) -> Section | None:
         return None
     return Section("Where the attack candidates went", [
         "Candidates each recipe proposed and the constraints checked (counted once per text they were proposed "
-        "for), the share every constraint accepted, and the constraints (with their reasons) that refused the "
+        "for), the share that passed every constraint, and the constraints (with their reasons) that refused the "
         f"most, as shares of all checked; at most {TOP} named. Few successes with nearly every candidate refused "
         "say the constraints left the attack little to try, not that the model is robust. Attack runs written "
         "before robustxnli counted candidates are left out."], tables=[("candidates per recipe × language", table)])
