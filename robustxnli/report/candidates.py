@@ -1,4 +1,5 @@
-"""Report section: where each recipe's candidates went, per language (attacks/refusals.py counts them per pair).
+"""Report section: where each recipe's candidates went, per language (attacks/refusals.py counts them per pair,
+the run's summary.json adds them up).
 
 A recipe with few successes may meet a robust model or constraints that refuse nearly every candidate; the
 robust-accuracy tables cannot tell the two apart, this table can.
@@ -11,8 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..attacks.refusals import summarize_candidates
-from ..rundir import RECORDS, iter_records
+from ..rundir import RunDir
 from .load import RunSet
 from .render import Section
 
@@ -20,12 +20,13 @@ TOP = 3  # refusal reasons named per row
 
 
 def candidates_table(runset: RunSet) -> pd.DataFrame | None:
-    """One row per recipe × language, pooled over the attack runs (models, seeds) that counted candidates."""
+    """One row per recipe × language, pooled over the attack runs (models, seeds) that counted candidates (their
+    summaries hold the totals the runner added up from the records)."""
     cells: dict[tuple[str, str], dict[str, Any]] = defaultdict(lambda: {"runs": 0, "pairs": 0, "checked": 0,
                                                                           "accepted": 0, "refused": Counter()})
     for run in runset.of_kind("attack"):
-        got = summarize_candidates(list(iter_records(run.path / RECORDS)))
-        if got is None:  # written before candidates were counted
+        got = RunDir(run.path).summary().get("candidates")
+        if not isinstance(got, dict):  # written before candidates were counted
             continue
         cell = cells[str(run.manifest.get("recipe")), str(run.manifest.get("lang"))]
         cell["runs"] += 1
