@@ -285,22 +285,31 @@ attack_run(sys.argv[1], "de", "textattack:deepwordbug", limit=int(sys.argv[3]), 
 """
 
 
+def _env() -> dict[str, str]:
+    return {**os.environ, "ROBUSTXNLI_PROGRESS": "0", "ROBUSTXNLI_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+
+
+def _start_until(script: Path, args: list, records: Path, lines: int) -> subprocess.Popen:
+    """Run ``script`` with ``args`` until ``records`` holds ``lines`` lines; the process is still running then."""
+    proc = subprocess.Popen([sys.executable, str(script), *map(str, args)], env=_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if records.exists() and records.read_bytes().count(b"\n") >= lines:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+    return proc
+
+
 def test_resume_after_kill9(model_dir, classifier, data_dir, tmp_path):
     from robustxnli.attacking.runner import attack_run
 
     run = tmp_path / "run"
     script = tmp_path / "attack.py"
     script.write_text(textwrap.dedent(RESUME_SCRIPT))
-    env = {**os.environ, "ROBUSTXNLI_PROGRESS": "0", "ROBUSTXNLI_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, str(script), str(model_dir), str(run), "10", str(data_dir)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     records = run / "records.jsonl"
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        if records.exists() and records.read_bytes().count(b"\n") >= 3:
-            break
-        time.sleep(0.05)
-    assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+    proc = _start_until(script, [model_dir, run, 10, data_dir], records, 3)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     n_before = records.read_bytes().count(b"\n")
@@ -379,16 +388,7 @@ def test_ctrl_c_says_how_to_resume_and_marks_the_run_interrupted(model_dir, data
     out = tmp_path / "att"
     script = tmp_path / "attack.py"
     script.write_text(textwrap.dedent(INTERRUPT_SCRIPT))
-    env = {**os.environ, "ROBUSTXNLI_PROGRESS": "0", "ROBUSTXNLI_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, str(script), str(model_dir), str(out), str(data_dir)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    records = out / "de-charnoise" / "records.jsonl"
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        if records.exists() and records.read_bytes().count(b"\n") >= 2:
-            break
-        time.sleep(0.05)
-    assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+    proc = _start_until(script, [model_dir, out, data_dir], out / "de-charnoise" / "records.jsonl", 2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()[-2000:]
@@ -397,7 +397,7 @@ def test_ctrl_c_says_how_to_resume_and_marks_the_run_interrupted(model_dir, data
     robustxnli = Path(sys.executable).with_name("robustxnli")
     done = subprocess.run([str(robustxnli), "attack", "--model", str(model_dir), "--lang", "de", "--recipe",
                            "charnoise", "--limit", "10", "--out", str(out), "--data-dir", str(data_dir)],
-                          env=env, capture_output=True, text=True, timeout=300)
+                          env=_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads((out / "de-charnoise" / "manifest.json").read_text())["status"] == "done"
     assert len(_records(out / "de-charnoise")) == 10
